@@ -1,0 +1,163 @@
+"""Builds the corpus matrix and records the reference host's transcripts.
+
+Plugins and hosts are built for every Go version x target; each linux host
+then runs every scenario (natively on the machine's own arch, under qemu-user
+otherwise) and its JSON output is kept as the transcript. Products already in
+the cache under their current key are not rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus import builds, toolchains
+from corpus.matrix import GO_MODULE, PLUGIN_TAGS, TARGETS, Target
+
+MACHINE_GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "ppc64le": "ppc64le", "s390x": "s390x"}.get(
+    platform.machine(), platform.machine())
+HOST_TIMEOUT = 600
+
+
+class BuildError(Exception):
+    """A build or a host run failed; the message carries the command and its output."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One product to make: ``run`` writes ``out``."""
+
+    label: str
+    out: Path
+    run: Callable[[Path], None]
+
+
+def go_env(go: str, target: Target) -> dict[str, str]:
+    """The environment of a ``go build`` for that target: local toolchain only, no network, cgo on."""
+    cache = toolchains.cache_dir()
+    env = dict(os.environ, GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="-buildvcs=false",
+               GOCACHE=str(cache / "gocache"), CGO_ENABLED="1", GOOS=target.goos, GOARCH=target.goarch)
+    env.pop("GOROOT", None)
+    if target.cc.startswith("zig:"):
+        env.update(CC=f"{sys.executable} {Path(__file__).with_name('zigcc.py')}",
+                   ZIG=str(toolchains.zig_binary()), ZIG_TARGET=target.cc[4:],
+                   ZIG_GLOBAL_CACHE_DIR=str(cache / "zigcache"))
+    else:
+        env["CC"] = target.cc
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+    try:
+        proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=HOST_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        raise BuildError(f"timed out after {HOST_TIMEOUT} s: {' '.join(cmd)}") from exc
+    if proc.returncode != 0:
+        raise BuildError(f"exit {proc.returncode}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def _atomic(out: Path, make: Callable[[Path], None]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
+    try:
+        make(tmp)
+        tmp.rename(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def plugin_job(go: str, target: str, name: str, stripped: bool) -> Job:
+    t = TARGETS[target]
+
+    def run(out: Path) -> None:
+        tags = PLUGIN_TAGS.get(name, ())
+        cmd = [str(toolchains.go_binary(go)), "build", "-buildmode=plugin", "-o", str(out),
+               *(["-tags", ",".join(tags)] if tags else []), *builds.ldflags(t, stripped), f"./plugins/{name}"]
+        _run(cmd, go_env(go, t), GO_MODULE)
+
+    variant = " stripped" if stripped else ""
+    return Job(f"go{go} {target} plugin {name}{variant}", builds.plugin_path(go, target, name, stripped), run)
+
+
+def host_job(go: str, target: str) -> Job:
+    t = TARGETS[target]
+
+    def run(out: Path) -> None:
+        _run([str(toolchains.go_binary(go)), "build", "-o", str(out), "./host"], go_env(go, t), GO_MODULE)
+
+    return Job(f"go{go} {target} host", builds.host_path(go, target), run)
+
+
+def host_command(target: Target, host: Path) -> list[str]:
+    """How to start a target's host here: directly on this machine's arch, else under qemu-user."""
+    if target.goarch == MACHINE_GOARCH:
+        return [str(host)]
+    if target.qemu is None:
+        raise BuildError(f"no way to run a {target.name} host on this machine")
+    return [target.qemu, "-L", str(target.sysroot), str(host)]
+
+
+def transcript_job(go: str, target: str, scenario: str, stripped: bool) -> Job:
+    t = TARGETS[target]
+
+    def run(out: Path) -> None:
+        host = builds.host_path(go, target)
+        cmd = host_command(t, host) + ["-scenario", str(builds.scenario_file(scenario))]
+        for name in builds.scenario_plugins(scenario):
+            cmd += ["-plugin", f"{name}={builds.plugin_path(go, target, name, stripped)}"]
+        with tempfile.TemporaryDirectory() as tmpdir:
+            events = json.loads(_run(cmd, dict(os.environ, TMPDIR=tmpdir)))["events"]
+        record = {"go": f"go{go}", "target": target, "scenario": scenario, "stripped": stripped,
+                  "host": host.name, "events": events}
+        out.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+
+    variant = " stripped" if stripped else ""
+    return Job(f"go{go} {target} transcript {scenario}{variant}",
+               builds.transcript_path(go, target, scenario, stripped), run)
+
+
+def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios: list[str]) -> list[list[Job]]:
+    """The jobs for that selection, in phases: hosts and plugins first, then transcripts."""
+    products: list[Job] = []
+    transcripts: list[Job] = []
+    for go in versions:
+        for target in targets:
+            t = TARGETS[target]
+            for stripped in t.stripped_variants:
+                products += [plugin_job(go, target, name, stripped) for name in plugins]
+            if not t.runs_host:
+                continue
+            products.append(host_job(go, target))
+            for stripped in t.stripped_variants:
+                transcripts += [transcript_job(go, target, s, stripped) for s in scenarios
+                                if set(builds.scenario_plugins(s)) <= set(plugins)]
+    return [products, transcripts]
+
+
+def execute(phases: list[list[Job]], workers: int) -> tuple[int, int]:
+    """Run the jobs whose product is missing; returns (made, already cached)."""
+    made = cached = 0
+    for jobs in phases:
+        todo = [j for j in jobs if not j.out.exists()]
+        cached += len(jobs) - len(todo)
+
+        def one(job: Job) -> None:
+            start = time.monotonic()
+            _atomic(job.out, job.run)
+            print(f"corpus: {job.label} ({time.monotonic() - start:.1f} s)", flush=True)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(one, j) for j in todo]:
+                future.result()
+        made += len(todo)
+    return made, cached

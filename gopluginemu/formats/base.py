@@ -1,0 +1,95 @@
+"""The uniform view of an object file that gometa and the loader read.
+
+An ``ObjectFile`` is the file at its link-time addresses: ``read`` gives the
+bytes a loader would map (zeros for bss), ``pointer`` a pointer-sized word with
+the file's relocations applied at load base 0, so Go metadata can be decoded
+the same way from ELF and Mach-O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from gopluginemu.arch import Arch
+
+RelocKind = Literal["relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section: ``name`` in ELF spelling (``.go.buildinfo``), ``native_name`` as the file spells it."""
+
+    name: str
+    native_name: str
+    addr: int
+    size: int
+    offset: int | None  # file offset; None when the section occupies no file bytes (bss)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A symbol; Mach-O's leading underscore is removed from ``name``."""
+
+    name: str
+    value: int
+    size: int
+    kind: Literal["func", "object", "tls", "other", "undefined"]
+    dynamic: bool  # exported to the dynamic linker (.dynsym / export trie)
+
+
+@dataclass(frozen=True)
+class Relocation:
+    """A dynamic relocation: at ``offset`` store what ``kind`` says, using ``symbol`` and ``addend``."""
+
+    offset: int
+    kind: RelocKind
+    symbol: str | None
+    addend: int
+
+
+class ObjectFile:
+    """Base class of the ELF and Mach-O readers; subclasses fill the fields and the abstract methods."""
+
+    path: str
+    format: Literal["elf", "macho"]
+    goos: str
+    arch: Arch
+    data: bytes  # the whole file
+
+    @property
+    def byte_order(self) -> Literal["little", "big"]:
+        return self.arch.byte_order
+
+    @property
+    def ptr_size(self) -> int:
+        return self.arch.ptr_size
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        raise NotImplementedError
+
+    @cached_property
+    def symbols(self) -> dict[str, Symbol]:
+        """Every named symbol, static and dynamic (a stripped file has only the dynamic ones)."""
+        raise NotImplementedError
+
+    @cached_property
+    def relocations(self) -> list[Relocation]:
+        raise NotImplementedError
+
+    def section(self, name: str) -> Section | None:
+        """The section of that ELF-spelled name (``.go.buildinfo`` finds Mach-O's ``__go_buildinfo``)."""
+        for sec in self.sections:
+            if sec.name == name:
+                return sec
+        return None
+
+    def read(self, addr: int, size: int) -> bytes:
+        """``size`` bytes at link-time address ``addr``, as mapped (zeros where nothing is in the file)."""
+        raise NotImplementedError
+
+    def pointer(self, addr: int) -> int:
+        """The pointer-sized word at ``addr`` with the relocation there applied at load base 0."""
+        raise NotImplementedError
