@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus import builds, toolchains
-from corpus.matrix import GO_MODULE, PLUGIN_TAGS, TARGETS, Target
+from corpus.matrix import (CROSS_VERSION_SCENARIO, CROSS_VERSION_TARGET, GO_MODULE, PLUGIN_TAGS, TARGETS,
+                           Target)
 
 MACHINE_GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "ppc64le": "ppc64le", "s390x": "s390x"}.get(
     platform.machine(), platform.machine())
@@ -107,23 +108,40 @@ def host_command(target: Target, host: Path) -> list[str]:
     return [target.qemu, "-L", str(target.sysroot), str(host)]
 
 
-def transcript_job(go: str, target: str, scenario: str, stripped: bool) -> Job:
+def run_host(cmd: list[str]) -> dict:
+    """Run a reference host: its events, or how the Go runtime killed it ("fatal error: ..."),
+    which is Go's answer too (a plugin of another toolchain makes the runtime throw)."""
+    with tempfile.TemporaryDirectory() as tmpdir:
+        try:
+            proc = subprocess.run(cmd, env=dict(os.environ, TMPDIR=tmpdir), capture_output=True, text=True,
+                                  timeout=HOST_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            raise BuildError(f"timed out after {HOST_TIMEOUT} s: {' '.join(cmd)}") from exc
+    if proc.returncode == 0:
+        return {"events": json.loads(proc.stdout)["events"]}
+    first = proc.stderr.lstrip().split("\n", 1)[0]
+    if first.startswith(("fatal error:", "panic:")):
+        return {"events": [], "fatal": first, "exit_code": proc.returncode}
+    raise BuildError(f"exit {proc.returncode}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+
+
+def transcript_job(go: str, target: str, scenario: str, stripped: bool, plugin_go: str | None = None) -> Job:
+    """The host of ``go`` runs ``scenario`` on plugins built by ``plugin_go`` (default: the same Go)."""
     t = TARGETS[target]
+    plugin_go = plugin_go or go
 
     def run(out: Path) -> None:
         host = builds.host_path(go, target)
         cmd = host_command(t, host) + ["-scenario", str(builds.scenario_file(scenario))]
         for name in builds.scenario_plugins(scenario):
-            cmd += ["-plugin", f"{name}={builds.plugin_path(go, target, name, stripped)}"]
-        with tempfile.TemporaryDirectory() as tmpdir:
-            events = json.loads(_run(cmd, dict(os.environ, TMPDIR=tmpdir)))["events"]
+            cmd += ["-plugin", f"{name}={builds.plugin_path(plugin_go, target, name, stripped)}"]
         record = {"go": f"go{go}", "target": target, "scenario": scenario, "stripped": stripped,
-                  "host": host.name, "events": events}
+                  "host": host.name, "plugin_go": f"go{plugin_go}", **run_host(cmd)}
         out.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
 
-    variant = " stripped" if stripped else ""
+    variant = (" stripped" if stripped else "") + (f" (plugins of go{plugin_go})" if plugin_go != go else "")
     return Job(f"go{go} {target} transcript {scenario}{variant}",
-               builds.transcript_path(go, target, scenario, stripped), run)
+               builds.transcript_path(go, target, scenario, stripped, plugin_go if plugin_go != go else None), run)
 
 
 def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios: list[str]) -> list[list[Job]]:
@@ -141,6 +159,9 @@ def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios:
             for stripped in t.stripped_variants:
                 transcripts += [transcript_job(go, target, s, stripped) for s in scenarios
                                 if set(builds.scenario_plugins(s)) <= set(plugins)]
+            if target == CROSS_VERSION_TARGET and CROSS_VERSION_SCENARIO in scenarios:
+                transcripts += [transcript_job(go, target, CROSS_VERSION_SCENARIO, False, other)
+                                for other in versions if other != go]
     return [products, transcripts]
 
 

@@ -18,7 +18,7 @@ from corpus.matrix import GO_MODULE, PLUGIN_TAGS, TARGETS, Target
 from corpus.toolchains import cache_dir
 
 # Bump when the way things are built changes without any source changing.
-RECIPE = "1"
+RECIPE = "2"
 
 
 def _tree_files(folder: Path) -> list[Path]:
@@ -97,16 +97,18 @@ def scenario_plugins(scenario: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def transcript_key(go: str, target: str, scenario: str, stripped: bool) -> str:
-    plugins = [plugin_key(go, target, p, stripped) for p in scenario_plugins(scenario)]
+def transcript_key(go: str, target: str, scenario: str, stripped: bool, plugin_go: str | None = None) -> str:
+    plugins = [plugin_key(plugin_go or go, target, p, stripped) for p in scenario_plugins(scenario)]
     scenario_hash = hashlib.sha256(scenario_file(scenario).read_bytes()).hexdigest()
     return _key("transcript", host_key(go, target), *plugins, scenario_hash)
 
 
-def transcript_path(go: str, target: str, scenario: str, stripped: bool = False) -> Path:
-    """The reference host's transcript of ``scenario`` (plugins stripped or not)."""
-    suffix = "-stripped" if stripped else ""
-    key = transcript_key(go, target, scenario, stripped)
+def transcript_path(go: str, target: str, scenario: str, stripped: bool = False,
+                    plugin_go: str | None = None) -> Path:
+    """The reference host's transcript of ``scenario`` (plugins stripped or not; built by
+    ``plugin_go`` when another Go version than the host's)."""
+    suffix = ("-stripped" if stripped else "") + (f"@go{plugin_go}" if plugin_go else "")
+    key = transcript_key(go, target, scenario, stripped, plugin_go)
     return _target_dir(go, target) / "transcripts" / f"{scenario}{suffix}-{key}.json"
 
 
@@ -119,10 +121,14 @@ class Transcript:
     scenario: str
     stripped: bool
     host: str
+    plugin_go: str
     events: list[dict]
+    fatal: str | None = None  # how the Go runtime killed the host, when it did
+    exit_code: int = 0
 
 
-def load_transcript(go: str, target: str, scenario: str, stripped: bool = False) -> Transcript:
+def load_transcript(go: str, target: str, scenario: str, stripped: bool = False,
+                    plugin_go: str | None = None) -> Transcript:
     """Read a transcript recorded by ``python -m corpus build``."""
-    data = json.loads(transcript_path(go, target, scenario, stripped).read_text())
+    data = json.loads(transcript_path(go, target, scenario, stripped, plugin_go).read_text())
     return Transcript(**data)

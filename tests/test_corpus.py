@@ -123,3 +123,23 @@ def test_zig_wrapper_drops_only_the_flags_zig_rejects():
     args = ["-O2", "-Wl,-flat_namespace", "-framework", "CoreFoundation", "-arch", "arm64",
             "-Wl,-headerpad,1144", "-lresolv", "-Wl,-bind_at_load", "-o", "x.so", "a.o"]
     assert filtered(args) == ["-O2", "-o", "x.so", "a.o"]
+
+
+@pytest.mark.parametrize("go", VERSIONS)
+def test_other_toolchains_plugins_are_refused(go):
+    """A host of one Go version never runs a plugin of another: Go fails the open or throws."""
+    for other in VERSIONS:
+        if other == go:
+            continue
+        t = transcript_of_pair(go, other)
+        assert t.plugin_go == f"go{other}"
+        refused = t.fatal is not None or "error" in t.events[0]
+        assert refused, t
+        assert all(e.get("skipped") == "plugin not open" for e in t.events[1:])
+
+
+def transcript_of_pair(go: str, plugin_go: str) -> builds.Transcript:
+    require(builds.transcript_path(go, matrix.CROSS_VERSION_TARGET, matrix.CROSS_VERSION_SCENARIO,
+                                   plugin_go=plugin_go))
+    return builds.load_transcript(go, matrix.CROSS_VERSION_TARGET, matrix.CROSS_VERSION_SCENARIO,
+                                  plugin_go=plugin_go)

@@ -1,0 +1,77 @@
+"""How long static inspection takes, side by side with Go's own `go version -m` on the same file.
+
+    python -m benchmarks.bench_inspect [--runs N] [--go VERSION] [--target TARGET]
+
+Prints a table and writes benchmarks/results/inspect.json. Medians of N runs:
+- in-process `gopluginemu.inspect(path)` plus reading every export's type (imports already done);
+- a whole `gopluginemu inspect --json` process (Python start-up and imports included);
+- `go version -m` of the same file (the reference: Go reads only the build info).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gopluginemu
+from corpus import builds, matrix, toolchains
+
+RESULTS = Path(__file__).resolve().parent / "results" / "inspect.json"
+
+
+def median_seconds(action, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(go: str, target: str, name: str, stripped: bool, runs: int) -> dict:
+    path = builds.plugin_path(go, target, name, stripped)
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: run `python -m corpus build` first")
+
+    def in_process() -> None:
+        info = gopluginemu.inspect(str(path))
+        _ = {name: export.type for name, export in info.exports.items()}
+
+    cli = [sys.executable, "-m", "gopluginemu", "inspect", "--json", str(path)]
+    go_m = [str(toolchains.go_binary(go)), "version", "-m", str(path)]
+    return {
+        "plugin": name, "go": go, "target": target, "stripped": stripped,
+        "inspect_in_process_ms": 1e3 * median_seconds(in_process, runs),
+        "inspect_cli_process_ms": 1e3 * median_seconds(lambda: subprocess.run(cli, check=True, capture_output=True), runs),
+        "go_version_m_ms": 1e3 * median_seconds(lambda: subprocess.run(go_m, check=True, capture_output=True), runs),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--go", default=matrix.GO_VERSIONS[-1])
+    parser.add_argument("--target", default="linux/arm64")
+    args = parser.parse_args()
+    rows = [measure(args.go, args.target, name, stripped, args.runs)
+            for name in ("hello", "stdlib") for stripped in (False, True)]
+    result = {"machine": f"{platform.machine()}, {platform.processor() or 'unknown cpu'}, Python {platform.python_version()}",
+              "gopluginemu": gopluginemu.__version__, "runs": args.runs, "rows": rows}
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"median of {args.runs} runs; {result['machine']}")
+    print("| plugin | go | target | stripped | inspect (in process) | `gopluginemu inspect` process | `go version -m` |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['plugin']} | {r['go']} | {r['target']} | {r['stripped']} | {r['inspect_in_process_ms']:.1f} ms "
+              f"| {r['inspect_cli_process_ms']:.0f} ms | {r['go_version_m_ms']:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
