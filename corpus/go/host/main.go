@@ -148,7 +148,10 @@ func (r *runner) open(op Op, ev map[string]any) {
 	}
 	p, err := plugin.Open(path)
 	if err != nil {
-		ev["error"] = strings.ReplaceAll(err.Error(), path, "<"+op.Plugin+">")
+		// Go names the plugin by its path, with a trailing ".so" cut off in
+		// some of its messages but not in others: "<name>" stands for the
+		// path without ".so".
+		ev["error"] = strings.ReplaceAll(err.Error(), strings.TrimSuffix(path, ".so"), "<"+op.Plugin+">")
 		return
 	}
 	if prev, seen := r.plugins[op.Plugin]; seen {
@@ -178,7 +181,9 @@ func (r *runner) load(op Op, ev map[string]any) {
 		return
 	}
 	if sym := r.lookup(op, ev); sym != nil {
-		ev["result"] = encodeTop(reflect.ValueOf(sym).Elem())
+		v := reflect.ValueOf(sym).Elem()
+		ev["result"] = encodeTop(v)
+		r.save(op, v)
 	}
 }
 
