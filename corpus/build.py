@@ -22,7 +22,7 @@ from pathlib import Path
 
 from corpus import builds, toolchains
 from corpus.matrix import (CROSS_VERSION_SCENARIO, CROSS_VERSION_TARGET, GO_MODULE, PLUGIN_TAGS, TARGETS,
-                           Target)
+                           Target, zig_version)
 
 MACHINE_GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "ppc64le": "ppc64le", "s390x": "s390x"}.get(
     platform.machine(), platform.machine())
@@ -50,7 +50,7 @@ def go_env(go: str, target: Target) -> dict[str, str]:
     env.pop("GOROOT", None)
     if target.cc.startswith("zig:"):
         env.update(CC=f"{sys.executable} {Path(__file__).with_name('zigcc.py')}",
-                   ZIG=str(toolchains.zig_binary()), ZIG_TARGET=target.cc[4:],
+                   ZIG=str(toolchains.zig_binary(zig_version(go))), ZIG_TARGET=target.cc[4:],
                    ZIG_GLOBAL_CACHE_DIR=str(cache / "zigcache"))
     else:
         env["CC"] = target.cc

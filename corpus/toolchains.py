@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from corpus.matrix import GO_VERSIONS, TARGETS
+from corpus.matrix import GO_VERSIONS, TARGETS, zig_version
 
 
 def cache_dir() -> Path:
@@ -30,8 +30,8 @@ def go_binary(version: str) -> Path:
     return goroot(version) / "bin" / "go"
 
 
-def zig_binary() -> Path:
-    return cache_dir() / "zig" / "ziglang" / "zig"
+def zig_binary(version: str) -> Path:
+    return cache_dir() / "zig" / version / "ziglang" / "zig"
 
 
 def _pip_target(requirement: str, folder: Path) -> None:
@@ -54,12 +54,12 @@ def ensure_go(version: str) -> Path:
     return go_binary(version)
 
 
-def ensure_zig() -> Path:
-    """Install the ziglang wheel unless it is there; returns the zig binary."""
-    if not zig_binary().exists():
-        print("corpus: installing zig (ziglang wheel)", flush=True)
-        _pip_target("ziglang", cache_dir() / "zig")
-    return zig_binary()
+def ensure_zig(version: str) -> Path:
+    """Install ziglang==version into its own folder unless it is there; returns the zig binary."""
+    if not zig_binary(version).exists():
+        print(f"corpus: installing zig {version} (ziglang wheel)", flush=True)
+        _pip_target(f"ziglang=={version}", cache_dir() / "zig" / version)
+    return zig_binary(version)
 
 
 def missing_debian_packages() -> list[str]:
@@ -91,5 +91,5 @@ def ensure_all(versions: tuple[str, ...] = GO_VERSIONS, darwin: bool = True) -> 
     ensure_debian_packages()
     for version in versions:
         ensure_go(version)
-    if darwin:
-        ensure_zig()
+        if darwin:
+            ensure_zig(zig_version(version))

@@ -10,5 +10,6 @@ ARCH = Arch(
     macho_cputype=0x0100000C,  # CPU_TYPE_ARM64
     elf_relocs={257: "abs", 1025: "glob_dat", 1026: "jump_slot", 1027: "relative", 1030: "tls_tpoff"},
     capstone_arch="CS_ARCH_ARM64",
+    level_setting="GOARM64",
     capstone_mode=("CS_MODE_ARM",),
 )

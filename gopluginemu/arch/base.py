@@ -20,3 +20,5 @@ class Arch:
     # Capstone's constant names, resolved where capstone is imported
     capstone_arch: str = ""
     capstone_mode: tuple[str, ...] = ()
+    # the build setting recording the microarchitecture level (GOAMD64=v1 ...), if the arch has one
+    level_setting: str | None = None

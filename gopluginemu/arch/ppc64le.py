@@ -10,5 +10,6 @@ ARCH = Arch(
     macho_cputype=None,
     elf_relocs={38: "abs", 20: "glob_dat", 21: "jump_slot", 22: "relative", 73: "tls_tpoff"},
     capstone_arch="CS_ARCH_PPC",
+    level_setting="GOPPC64",
     capstone_mode=("CS_MODE_64", "CS_MODE_LITTLE_ENDIAN"),
 )

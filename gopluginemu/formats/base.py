@@ -76,8 +76,19 @@ class ObjectFile:
         raise NotImplementedError
 
     @cached_property
+    def dynamic_symbols(self) -> dict[str, Symbol]:
+        """Only the dynamic (exported or imported) symbols; readers may decode these without the rest."""
+        return {name: sym for name, sym in self.symbols.items() if sym.dynamic}
+
+    @cached_property
     def relocations(self) -> list[Relocation]:
         raise NotImplementedError
+
+    @cached_property
+    def stubs(self) -> dict[int, str]:
+        """Call stubs (Mach-O ``__stubs``; ELF PLT entries where a reader decodes them): address -> the
+        imported symbol the stub jumps to. Empty unless a reader fills it."""
+        return {}
 
     def section(self, name: str) -> Section | None:
         """The section of that ELF-spelled name (``.go.buildinfo`` finds Mach-O's ``__go_buildinfo``)."""
@@ -93,3 +104,23 @@ class ObjectFile:
     def pointer(self, addr: int) -> int:
         """The pointer-sized word at ``addr`` with the relocation there applied at load base 0."""
         raise NotImplementedError
+
+    @cached_property
+    def _relocation_index(self) -> dict[int, Relocation]:
+        return {r.offset: r for r in self.relocations}
+
+    def relocation_at(self, addr: int) -> Relocation | None:
+        """The dynamic relocation that patches the word at ``addr``, if any."""
+        return self._relocation_index.get(addr)
+
+    @cached_property
+    def _symbol_index(self) -> dict[int, str]:
+        index: dict[int, str] = {}
+        for sym in sorted(self.symbols.values(), key=lambda s: not s.dynamic):
+            if sym.kind != "undefined":
+                index.setdefault(sym.value, sym.name)
+        return index
+
+    def symbol_at(self, addr: int) -> str | None:
+        """The name of a defined symbol whose value is ``addr`` (dynamic ones first), if any."""
+        return self._symbol_index.get(addr)

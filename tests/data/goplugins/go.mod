@@ -1,0 +1,3 @@
+module example.com/gpetest
+
+go 1.21

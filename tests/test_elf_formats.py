@@ -1,0 +1,118 @@
+"""The ELF reader, cross-checked with pyelftools, and the error table for bad input files."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from elftools.elf.elffile import ELFFile as PyELF
+from elftools.elf.relocation import RelocationSection
+
+from tests import _goplugin_builds as gb
+from gopluginemu import inspect
+from gopluginemu.errors import (
+    BadMagicError,
+    CorruptFileError,
+    UnreadableFileError,
+    UnsupportedArchError,
+)
+from gopluginemu.formats import open_object
+
+CASES = [(v, arch, s) for v in gb.CROSS_VERSIONS for arch in gb.C_COMPILERS for s in (False, True)]
+
+
+@pytest.mark.parametrize("version,arch,stripped", CASES)
+def test_elf_reader_agrees_with_pyelftools(version: str, arch: str, stripped: bool) -> None:
+    path = gb.build(version, arch, "typezoo", stripped=stripped)
+    obj = open_object(path)
+    assert obj.format == "elf" and obj.arch.goarch == arch
+    with open(path, "rb") as f:
+        ref = PyELF(f)
+        assert [s.name for s in obj.sections] == [s.name for s in ref.iter_sections()]
+        dynsym = ref.get_section_by_name(".dynsym")
+        assert [s.name for s in obj.dynsym] == [s.name for s in dynsym.iter_symbols()]
+        for sym in dynsym.iter_symbols():
+            if sym.name and sym["st_shndx"] != "SHN_UNDEF":
+                assert obj.symbols[sym.name].value == sym["st_value"]
+        assert ("local.moduledata" in obj.symbols) == (not stripped)
+        rel_count = 0
+        for sec in ref.iter_sections():
+            if isinstance(sec, RelocationSection):
+                rel_count += sec.num_relocations()
+        assert len(obj.relocations) == rel_count
+    kinds = {r.kind for r in obj.relocations}
+    assert {"relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"} == kinds
+
+
+@pytest.mark.parametrize("version,arch", [(v, a) for v in gb.CROSS_VERSIONS for a in gb.C_COMPILERS])
+def test_pointer_applies_relocations(version: str, arch: str) -> None:
+    obj = open_object(gb.build(version, arch, "typezoo"))
+    relative = next(r for r in obj.relocations if r.kind == "relative")
+    assert obj.pointer(relative.offset) == relative.addend
+    defined = {s.name: s.value for s in obj.dynsym if s.shndx}
+    absolute = next(r for r in obj.relocations if r.kind == "abs" and r.symbol in defined)
+    assert obj.pointer(absolute.offset) == defined[absolute.symbol] + absolute.addend
+    # lastmoduledatap's initial value is &local.moduledata (internals §2)
+    last = obj.symbols["runtime.lastmoduledatap"].value
+    assert obj.pointer(last) == obj.symbols["local.moduledata"].value
+    bss = obj.section(".noptrbss")
+    assert obj.read(bss.addr, 16) == bytes(16)
+
+
+def _plugin_bytes() -> bytes:
+    return gb.build(gb.CROSS_VERSIONS[-1], "amd64", "typezoo").read_bytes()
+
+
+def test_missing_file_says_realpath_failed(tmp_path) -> None:
+    path = tmp_path / "nope.so"
+    with pytest.raises(UnreadableFileError, match=r'plugin.Open\(".*nope.so"\): realpath failed') as err:
+        inspect(path)
+    assert err.value.path == str(path)
+
+
+def test_directory_is_unreadable(tmp_path) -> None:
+    with pytest.raises(UnreadableFileError, match="realpath failed"):
+        inspect(tmp_path)
+
+
+@pytest.mark.parametrize("content", [b"", b"hello world, not a binary", b"#!/bin/sh\necho hi\n"])
+def test_bad_magic(tmp_path, content: bytes) -> None:
+    path = tmp_path / "bad.so"
+    path.write_bytes(content)
+    with pytest.raises(BadMagicError, match="bad.so: bad magic"):
+        inspect(path)
+
+
+@pytest.mark.parametrize("size", [4, 63, 64, 2000, 200_000])
+def test_truncated_file(tmp_path, size: int) -> None:
+    path = tmp_path / "cut.so"
+    path.write_bytes(_plugin_bytes()[:size])
+    with pytest.raises(CorruptFileError, match="cut.so"):
+        inspect(path)
+
+
+def test_unsupported_machine(tmp_path) -> None:
+    data = bytearray(_plugin_bytes())
+    struct.pack_into("<H", data, 18, 40)  # EM_ARM
+    path = tmp_path / "arm.so"
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnsupportedArchError, match="arm.so: unsupported ELF machine 40"):
+        inspect(path)
+
+
+def test_32_bit_elf_is_unsupported(tmp_path) -> None:
+    data = bytearray(_plugin_bytes())
+    data[4] = 1  # ELFCLASS32
+    path = tmp_path / "x86.so"
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnsupportedArchError, match="x86.so"):
+        inspect(path)
+
+
+def test_corrupt_section_table(tmp_path) -> None:
+    data = bytearray(_plugin_bytes())
+    struct.pack_into("<Q", data, 0x28, len(data) - 10)  # e_shoff past the end
+    path = tmp_path / "shoff.so"
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptFileError, match="shoff.so: truncated or corrupt section header table"):
+        inspect(path)

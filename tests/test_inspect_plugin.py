@@ -1,0 +1,126 @@
+"""inspect(): fields, stripped plugins, the pclntab against Go's own tools, speed, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import time
+
+import pytest
+
+from tests import _goplugin_builds as gb
+from gopluginemu import inspect
+from gopluginemu.cli import main
+from gopluginemu.errors import NotAPluginError
+
+CROSS = [(v, arch) for v in gb.CROSS_VERSIONS for arch in gb.C_COMPILERS]
+
+
+@pytest.mark.parametrize("version,arch", CROSS)
+def test_stripped_plugin_gives_the_same_answers(version: str, arch: str) -> None:
+    full = inspect(gb.build(version, arch, "typezoo"))
+    stripped = inspect(gb.build(version, arch, "typezoo", stripped=True))
+    a, b = full.to_json(), stripped.to_json()
+    for key in ("path", "settings"):
+        a.pop(key), b.pop(key)
+    assert a == b
+    assert len(full.functions) > 1000
+    assert list(full.functions) == list(stripped.functions)
+
+
+@pytest.mark.parametrize("version,arch", CROSS + [(v, "amd64") for v in gb.ALL_VERSIONS])
+def test_plugin_fields(version: str, arch: str) -> None:
+    path = gb.build(version, arch, "typezoo")
+    info = inspect(path)
+    settings = dict(line.split("=", 1) for line in gb.go_version_m(version, path).split("\tbuild\t")[1:])
+    settings = {k: v.rstrip("\n") for k, v in settings.items()}
+    assert (info.format, info.goos, info.goarch, info.go_version) == ("elf", "linux", arch, f"go{version}")
+    level_key = {"amd64": "GOAMD64", "arm64": "GOARM64", "ppc64le": "GOPPC64"}.get(arch, "")
+    assert info.microarch_level == settings.get(level_key)
+    assert info.pluginpath == info.build_path == "example.com/gpetest/typezoo"
+    assert info.main_module is not None and info.main_module.path == "example.com/gpetest"
+    assert info.settings["-buildmode"] == "plugin"
+    assert info.init_order[-1] == "example.com/gpetest/typezoo" and "runtime" in info.init_order
+    assert {"runtime", "example.com/gpetest/shared", "example.com/gpetest/typezoo"} <= set(info.packages)
+    assert all(len(h) == 16 for h in info.package_hashes.values())
+
+
+@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
+def test_init_order_targets_are_inittask_symbols(version: str) -> None:
+    from gopluginemu.formats import open_object
+
+    path = gb.build(version, "amd64", "typezoo", stripped=True)
+    symbols = open_object(path).symbols
+    for pkg in inspect(path).init_order:
+        assert symbols[pkg + "..inittask"].dynamic
+
+
+@pytest.mark.parametrize("version,arch", [(v, "amd64") for v in gb.ALL_VERSIONS] + CROSS)
+def test_functions_agree_with_go_tool_addr2line(version: str, arch: str) -> None:
+    path = gb.build(version, arch, "typezoo")  # addr2line needs the symbol table; stripped files are compared below
+    funcs = inspect(path).functions
+    sample = [f for i, f in enumerate(funcs) if i % 97 == 0] + [funcs.by_name("example.com/gpetest/typezoo.Greet")]
+    proc = subprocess.run(
+        [str(gb.go_binary(version)), "tool", "addr2line", str(path)],
+        input="".join(f"{f.entry:#x}\n" for f in sample),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = proc.stdout.splitlines()
+    got = [(f.name, f"{f.file}:{f.line}") for f in sample]
+    assert got == list(zip(lines[0::2], lines[1::2]))
+    for f in sample:
+        assert funcs.at(f.entry) == f and funcs.at(f.entry + f.size - 1) == f
+
+
+@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
+def test_function_entries_agree_with_go_tool_nm(version: str) -> None:
+    """Every pclntab entry is a text symbol of the same name (assembly bodies carry `.abi0` in the
+    symbol table; `type:` helpers have mangled symbol names, internals §12)."""
+    path = gb.build(version, "amd64", "typezoo")
+    proc = subprocess.run([str(gb.go_binary(version)), "tool", "nm", str(path)], capture_output=True, text=True, check=True)
+    at: dict[int, set[str]] = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[1] in "Tt":
+            at.setdefault(int(parts[0], 16), set()).add(parts[2])
+    for f in inspect(path).functions:
+        names = at.get(f.entry, set())
+        assert names, f
+        assert {f.name, f.name + ".abi0"} & names or f.name.startswith("type:"), (f, names)
+
+
+def test_inspect_hello_is_fast() -> None:
+    path = gb.build("1.26.6", "amd64", "hello")
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        inspect(path).to_json()
+        times.append(time.perf_counter() - start)
+    assert statistics.median(times) < 0.5
+
+
+@pytest.mark.parametrize("what", ["exe", "cshared", "host"])
+def test_not_a_plugin(what: str) -> None:
+    path = gb.build(gb.CROSS_VERSIONS[-1], "amd64", what)
+    with pytest.raises(NotAPluginError, match="not built with -buildmode=plugin") as err:
+        inspect(path)
+    assert str(path) in str(err.value)
+
+
+def test_cli_inspect_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    path = gb.build(gb.CROSS_VERSIONS[-1], "amd64", "typezoo")
+    assert main(["inspect", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "func Greet" in text and "func(string) string" in text and "pluginpath  example.com/gpetest/typezoo" in text
+    assert main(["inspect", "--json", "--functions", str(path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["exports"]["Counter"] == {"name": "Counter", "kind": "var", "type": "*int64"}
+    assert any(f["name"] == "example.com/gpetest/typezoo.Greet" for f in data["functions"])
+
+
+def test_cli_reports_typed_errors(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    assert main(["inspect", str(tmp_path / "missing.so")]) == 1
+    assert "realpath failed" in capsys.readouterr().err

@@ -1,0 +1,3 @@
+module gopluginemu.example/layoutprobe
+
+go 1.21
