@@ -1,7 +1,8 @@
 """Builds the corpus matrix and records the reference host's transcripts.
 
-Plugins and hosts are built for every Go version x target; each linux host
-then runs every scenario (natively on the machine's own arch, under qemu-user
+Plugins and hosts are built for every Go version x target, the non-plugin
+programs and the plugin variants for the linux targets; each linux host then
+runs every scenario (natively on the machine's own arch, under qemu-user
 otherwise) and its JSON output is kept as the transcript. Products already in
 the cache under their current key are not rebuilt.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus import builds, toolchains
-from corpus.matrix import (CROSS_VERSION_SCENARIO, CROSS_VERSION_TARGET, GO_MODULE, PLUGIN_TAGS, TARGETS,
-                           Target, zig_version)
+from corpus.matrix import (CROSS_VERSION_SCENARIO, CROSS_VERSION_TARGET, GO_MODULE, PLUGIN_TAGS,
+                           PLUGIN_VARIANTS, PROGRAMS, TARGETS, Target, source_plugin, zig_version)
 
 MACHINE_GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "ppc64le": "ppc64le", "s390x": "s390x"}.get(
     platform.machine(), platform.machine())
@@ -78,16 +80,39 @@ def _atomic(out: Path, make: Callable[[Path], None]) -> None:
 
 
 def plugin_job(go: str, target: str, name: str, stripped: bool) -> Job:
+    """A corpus plugin, or a variant (matrix.PLUGIN_VARIANTS) built with its extra environment."""
+    t = TARGETS[target]
+    source = source_plugin(name)
+    env = dict(PLUGIN_VARIANTS[name].env) if name in PLUGIN_VARIANTS else {}
+
+    def run(out: Path) -> None:
+        tags = PLUGIN_TAGS.get(source, ())
+        cmd = [str(toolchains.go_binary(go)), "build", "-buildmode=plugin", "-o", str(out),
+               *(["-tags", ",".join(tags)] if tags else []), *builds.ldflags(t, stripped), f"./plugins/{source}"]
+        _run(cmd, go_env(go, t) | env, GO_MODULE)
+
+    label = " stripped" if stripped else ""
+    return Job(f"go{go} {target} plugin {name}{label}", builds.plugin_path(go, target, name, stripped), run)
+
+
+def copy_job(go: str, target: str, name: str, stripped: bool) -> Job:
+    """A copy variant: its plugin's build, byte for byte, under the variant's name."""
+    source = builds.plugin_path(go, target, source_plugin(name), stripped)
+    label = " stripped" if stripped else ""
+    return Job(f"go{go} {target} copy {name}{label}", builds.plugin_path(go, target, name, stripped),
+               lambda out: shutil.copyfile(source, out))
+
+
+def program_job(go: str, target: str, name: str) -> Job:
+    """A non-plugin program of go/programs (c-shared's C header is not kept)."""
     t = TARGETS[target]
 
     def run(out: Path) -> None:
-        tags = PLUGIN_TAGS.get(name, ())
-        cmd = [str(toolchains.go_binary(go)), "build", "-buildmode=plugin", "-o", str(out),
-               *(["-tags", ",".join(tags)] if tags else []), *builds.ldflags(t, stripped), f"./plugins/{name}"]
-        _run(cmd, go_env(go, t), GO_MODULE)
+        _run([str(toolchains.go_binary(go)), "build", f"-buildmode={PROGRAMS[name]}", "-o", str(out),
+              f"./programs/{name}"], go_env(go, t), GO_MODULE)
+        out.with_suffix(".h").unlink(missing_ok=True)
 
-    variant = " stripped" if stripped else ""
-    return Job(f"go{go} {target} plugin {name}{variant}", builds.plugin_path(go, target, name, stripped), run)
+    return Job(f"go{go} {target} program {name}", builds.program_path(go, target, name), run)
 
 
 def host_job(go: str, target: str) -> Job:
@@ -145,24 +170,31 @@ def transcript_job(go: str, target: str, scenario: str, stripped: bool, plugin_g
 
 
 def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios: list[str]) -> list[list[Job]]:
-    """The jobs for that selection, in phases: hosts and plugins first, then transcripts."""
+    """The jobs for that selection, in phases: hosts, programs and plugins first, then the copies
+    of plugins, then transcripts."""
     products: list[Job] = []
+    copies: list[Job] = []
     transcripts: list[Job] = []
     for go in versions:
         for target in targets:
             t = TARGETS[target]
+            variants = {n: v for n, v in PLUGIN_VARIANTS.items() if v.plugin in plugins and v.built_for(t)}
             for stripped in t.stripped_variants:
                 products += [plugin_job(go, target, name, stripped) for name in plugins]
+                products += [plugin_job(go, target, n, stripped) for n, v in variants.items() if not v.copy]
+                copies += [copy_job(go, target, n, stripped) for n, v in variants.items() if v.copy]
             if not t.runs_host:
                 continue
             products.append(host_job(go, target))
+            products += [program_job(go, target, name) for name in PROGRAMS]
             for stripped in t.stripped_variants:
                 transcripts += [transcript_job(go, target, s, stripped) for s in scenarios
-                                if set(builds.scenario_plugins(s)) <= set(plugins)]
-            if target == CROSS_VERSION_TARGET and CROSS_VERSION_SCENARIO in scenarios:
-                transcripts += [transcript_job(go, target, CROSS_VERSION_SCENARIO, False, other)
-                                for other in versions if other != go]
-    return [products, transcripts]
+                                if builds.scenario_runs_on(s, target)
+                                and {source_plugin(p) for p in builds.scenario_plugins(s)} <= set(plugins)]
+                if target == CROSS_VERSION_TARGET and CROSS_VERSION_SCENARIO in scenarios:
+                    transcripts += [transcript_job(go, target, CROSS_VERSION_SCENARIO, stripped, other)
+                                    for other in versions if other != go]
+    return [products, copies, transcripts]
 
 
 def execute(phases: list[list[Job]], workers: int) -> tuple[int, int]:

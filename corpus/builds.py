@@ -1,9 +1,10 @@
 """Where each corpus build and transcript lives, keyed by what it is built from.
 
 Every product's file name carries a key: a hash of its Go sources, the
-toolchain version, the target and its build flags (and for a transcript, the
-keys of the host and plugins it ran plus the scenario). A changed source
-changes only the keys that depend on it, so a rebuild only redoes those.
+toolchain version, the target and its build flags (for a plugin variant, its
+recipe plus its plugin's key; for a transcript, the keys of the host and
+plugins it ran plus the scenario). A changed source changes only the keys
+that depend on it, so a rebuild only redoes those.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from corpus.matrix import GO_MODULE, PLUGIN_TAGS, TARGETS, Target, zig_version
+from corpus.matrix import GO_MODULE, PLUGIN_TAGS, PLUGIN_VARIANTS, PROGRAMS, TARGETS, Target, built_for, zig_version
 from corpus.toolchains import cache_dir
 
 # Bump when the way things are built changes without any source changing.
@@ -34,8 +35,9 @@ def _hash_files(files: list[Path]) -> str:
 
 @lru_cache(maxsize=None)
 def library_hash() -> str:
-    """Hash of the module's shared packages: everything but the plugins, the host and the scenarios."""
-    own = {GO_MODULE / "plugins", GO_MODULE / "host", GO_MODULE / "scenarios"}
+    """Hash of the module's shared packages: everything but the plugins, the programs, the host and
+    the scenarios."""
+    own = {GO_MODULE / d for d in ("plugins", "programs", "host", "scenarios")}
     files = [f for f in _tree_files(GO_MODULE) if not any(d in f.parents for d in own)]
     return _hash_files(files)
 
@@ -63,6 +65,10 @@ def ldflags(target: Target, stripped: bool) -> tuple[str, ...]:
 
 
 def plugin_key(go: str, target: str, name: str, stripped: bool) -> str:
+    if name in PLUGIN_VARIANTS:
+        v = PLUGIN_VARIANTS[name]
+        recipe = ("copy",) if v.copy else tuple(f"{k}={value}" for k, value in v.env)
+        return _key("variant", *recipe, plugin_key(go, target, v.plugin, stripped))
     t = TARGETS[target]
     flags = ldflags(t, stripped) + PLUGIN_TAGS.get(name, ())
     linker = f"zig{zig_version(go)}" if t.cc.startswith("zig:") else t.cc
@@ -73,8 +79,12 @@ def host_key(go: str, target: str) -> str:
     return _key("host", go, target, library_hash(), package_hash("host"))
 
 
+def program_key(go: str, target: str, name: str) -> str:
+    return _key("program", go, target, PROGRAMS[name], library_hash(), package_hash(f"programs/{name}"))
+
+
 def plugin_path(go: str, target: str, name: str, stripped: bool = False) -> Path:
-    """The built plugin ``name`` (it exists once ``python -m corpus build`` has run)."""
+    """The built plugin or plugin variant ``name`` (it exists once ``python -m corpus build`` has run)."""
     suffix = "-stripped" if stripped else ""
     return _target_dir(go, target) / "plugins" / f"{name}{suffix}-{plugin_key(go, target, name, stripped)}.so"
 
@@ -82,6 +92,12 @@ def plugin_path(go: str, target: str, name: str, stripped: bool = False) -> Path
 def host_path(go: str, target: str) -> Path:
     """The reference host built for that Go version and target."""
     return _target_dir(go, target) / f"host-{host_key(go, target)}"
+
+
+def program_path(go: str, target: str, name: str) -> Path:
+    """The non-plugin program ``name`` (see matrix.PROGRAMS) built for a linux target."""
+    suffix = ".so" if PROGRAMS[name] == "c-shared" else ""
+    return _target_dir(go, target) / "programs" / f"{name}-{program_key(go, target, name)}{suffix}"
 
 
 def scenario_file(scenario: str) -> Path:
@@ -97,6 +113,12 @@ def scenario_plugins(scenario: str) -> tuple[str, ...]:
         if op.get("plugin") and op["plugin"] not in names:
             names.append(op["plugin"])
     return tuple(names)
+
+
+def scenario_runs_on(scenario: str, target: str) -> bool:
+    """Whether the scenario is recorded on that target: its host runs there and so do its plugins."""
+    t = TARGETS[target]
+    return t.runs_host and all(built_for(name, t) for name in scenario_plugins(scenario))
 
 
 def transcript_key(go: str, target: str, scenario: str, stripped: bool, plugin_go: str | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The build matrix, in one place: Go versions, targets and per-plugin build options.
+"""The build matrix, in one place: Go versions, targets, per-plugin build options, plugin
+variants and the non-plugin programs.
 
 Adding a Go release is one line in GO_VERSIONS; adding a target is one entry in TARGETS.
 """
@@ -86,6 +87,40 @@ CROSS_VERSION_SCENARIO = "open_hello"
 
 # Extra `go build` tags per plugin (the skew pair links two versions of one package).
 PLUGIN_TAGS: dict[str, tuple[str, ...]] = {"skewb": ("skewb",)}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A plugin file made from a corpus plugin; scenarios open it under the variant's name."""
+
+    plugin: str  # the corpus plugin it is made from
+    copy: bool = False  # True: a byte copy of that plugin's build (the same plugin under another path)
+    env: tuple[tuple[str, str], ...] = ()  # else: a build of it with this extra environment
+    goarch: str | None = None  # only for targets of this arch (None: every arch)
+
+    def built_for(self, target: Target) -> bool:
+        """Variants exist for scenarios, so only for targets whose hosts run."""
+        return target.runs_host and self.goarch in (None, target.goarch)
+
+
+PLUGIN_VARIANTS: dict[str, Variant] = {
+    "hello_copy": Variant("hello", copy=True),  # Go refuses it after hello: "plugin already loaded"
+    "hello_v3": Variant("hello", env=(("GOAMD64", "v3"),), goarch="amd64"),  # a higher microarch level
+}
+
+# The non-plugin programs under go/programs and the -buildmode of each, built (unstripped) for the
+# linux targets.
+PROGRAMS: dict[str, str] = {"exe": "exe", "cshared": "c-shared"}
+
+
+def source_plugin(name: str) -> str:
+    """The corpus plugin a scenario's plugin name is built from (itself, or a variant's plugin)."""
+    return PLUGIN_VARIANTS[name].plugin if name in PLUGIN_VARIANTS else name
+
+
+def built_for(name: str, target: Target) -> bool:
+    """Whether a scenario's plugin name (a plugin or a variant) is built for that target."""
+    return name not in PLUGIN_VARIANTS or PLUGIN_VARIANTS[name].built_for(target)
 
 
 def plugins() -> list[str]:

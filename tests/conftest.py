@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from corpus import builds, matrix  # noqa: E402
+from corpus import builds, matrix, toolchains  # noqa: E402
 
 LINUX_TARGETS = [t for t, spec in matrix.TARGETS.items() if spec.goos == "linux"]
 DARWIN_TARGETS = [t for t, spec in matrix.TARGETS.items() if spec.goos == "darwin"]
@@ -25,9 +26,32 @@ def require(path: Path) -> Path:
 
 
 def built_plugin(go: str, target: str, name: str, stripped: bool = False) -> Path:
+    """A corpus plugin or plugin variant (matrix.PLUGIN_VARIANTS)."""
     return require(builds.plugin_path(go, target, name, stripped))
 
 
-def transcript(go: str, target: str, scenario: str, stripped: bool = False) -> builds.Transcript:
-    require(builds.transcript_path(go, target, scenario, stripped))
-    return builds.load_transcript(go, target, scenario, stripped)
+def built_host(go: str, target: str) -> Path:
+    return require(builds.host_path(go, target))
+
+
+def built_program(go: str, target: str, name: str) -> Path:
+    """A non-plugin program (matrix.PROGRAMS)."""
+    return require(builds.program_path(go, target, name))
+
+
+def transcript(go: str, target: str, scenario: str, stripped: bool = False,
+               plugin_go: str | None = None) -> builds.Transcript:
+    require(builds.transcript_path(go, target, scenario, stripped, plugin_go))
+    return builds.load_transcript(go, target, scenario, stripped, plugin_go)
+
+
+def as_transcribed(go_error: str, path: Path, name: str) -> str:
+    """A Go error about the plugin file ``path`` as the corpus host records it for the scenario's
+    plugin ``name``: the path, without ".so", written ``<name>``."""
+    return go_error.replace(str(path).removesuffix(".so"), f"<{name}>")
+
+
+def go_version_m(go: str, path: Path) -> str:
+    """What `go version -m` prints for a file, run with the toolchain that built it."""
+    return subprocess.run([str(toolchains.go_binary(go)), "version", "-m", str(path)],
+                          capture_output=True, text=True, check=True).stdout

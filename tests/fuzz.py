@@ -108,7 +108,7 @@ def _macho_regions(data: bytes) -> list[tuple[int, int]]:
         if lc.cmd in (ML.LC_DYLD_INFO, ML.LC_DYLD_INFO_ONLY):
             info = ML.DYLD_INFO_COMMAND.unpack(data, off)
             out += [(info.rebase_off, min(info.rebase_size, 256)), (info.bind_off, info.bind_size),
-                    (info.lazy_bind_off, min(info.lazy_bind_size, 256))]
+                    (info.lazy_bind_off, min(info.lazy_bind_size, 256)), (info.export_off, min(info.export_size, 512))]
         elif lc.cmd == ML.LC_DYLD_CHAINED_FIXUPS:
             blob = ML.LINKEDIT_DATA_COMMAND.unpack(data, off)
             out.append((blob.dataoff, min(blob.datasize, 1024)))

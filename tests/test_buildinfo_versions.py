@@ -2,44 +2,52 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from corpus import matrix
 from gopluginemu import inspect
 from gopluginemu.errors import CorruptFileError, UnsupportedGoVersionError
 from gopluginemu.formats import open_object
 from gopluginemu.gometa import GoBinary
 from gopluginemu.gometa.buildinfo import parse_modinfo
-from tests import _goplugin_builds as gb
+from tests.conftest import LINUX_TARGETS, built_host, built_plugin, built_program, go_version_m
 
-CASES = list(
-    dict.fromkeys(
-        [(v, "amd64", False) for v in gb.ALL_VERSIONS]
-        + [(v, arch, stripped) for v in gb.CROSS_VERSIONS for arch in gb.C_COMPILERS for stripped in (False, True)]
-    )
-)
+CASES = [(go, target, stripped) for go in matrix.GO_VERSIONS for target in LINUX_TARGETS for stripped in (False, True)]
 
 
-@pytest.mark.parametrize("version,arch,stripped", CASES)
-def test_plugin_buildinfo_matches_go_version_m(version: str, arch: str, stripped: bool) -> None:
-    path = gb.build(version, arch, "typezoo", stripped=stripped)
-    go = GoBinary(open_object(path))
-    assert go.buildinfo.version_m(str(path)) == gb.go_version_m(version, path)
-    assert go.buildinfo.go_version == f"go{version}"
-    assert go.buildinfo.settings_dict["GOARCH"] == arch
+def other_binary(go: str, target: str, what: str) -> Path:
+    """The corpus host, a non-plugin program or a plugin."""
+    if what == "host":
+        return built_host(go, target)
+    if what in matrix.PROGRAMS:
+        return built_program(go, target, what)
+    return built_plugin(go, target, what)
 
 
-@pytest.mark.parametrize("what", ["host", "exe", "cshared", "hello"])
-@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
-def test_other_binaries_match_go_version_m(version: str, what: str) -> None:
-    path = gb.build(version, "amd64", what)
-    assert GoBinary(open_object(path)).buildinfo.version_m(str(path)) == gb.go_version_m(version, path)
+@pytest.mark.parametrize("go,target,stripped", CASES)
+def test_plugin_buildinfo_matches_go_version_m(go: str, target: str, stripped: bool) -> None:
+    path = built_plugin(go, target, "typezoo", stripped)
+    binary = GoBinary(open_object(path))
+    assert binary.buildinfo.version_m(str(path)) == go_version_m(go, path)
+    assert binary.buildinfo.go_version == f"go{go}"
+    assert binary.buildinfo.settings_dict["GOARCH"] == matrix.TARGETS[target].goarch
 
 
-def test_tagged_build_quotes_like_go() -> None:
-    path = gb.build(gb.CROSS_VERSIONS[0], "amd64", "typezoo", tags="skew")
+@pytest.mark.parametrize("what", ["host", *matrix.PROGRAMS, "hello"])
+@pytest.mark.parametrize("go,target", [(go, target) for go in matrix.GO_VERSIONS for target in LINUX_TARGETS])
+def test_other_binaries_match_go_version_m(go: str, target: str, what: str) -> None:
+    path = other_binary(go, target, what)
+    assert GoBinary(open_object(path)).buildinfo.version_m(str(path)) == go_version_m(go, path)
+
+
+@pytest.mark.parametrize("go", matrix.GO_VERSIONS)
+def test_tagged_build_quotes_like_go(go: str) -> None:
+    path = built_plugin(go, "linux/amd64", "skewb")
     bi = GoBinary(open_object(path)).buildinfo
-    assert bi.settings_dict["-tags"] == "skew"
-    assert bi.version_m(str(path)) == gb.go_version_m(gb.CROSS_VERSIONS[0], path)
+    assert bi.settings_dict["-tags"] == "skewb"
+    assert bi.version_m(str(path)) == go_version_m(go, path)
 
 
 def test_modinfo_parsing_round_trips_quoting_and_replacements() -> None:
@@ -64,7 +72,7 @@ def test_modinfo_errors_are_typed(line: str) -> None:
 
 
 def test_release_without_layouts_is_a_typed_error(tmp_path) -> None:
-    data = gb.build("1.27.3", "amd64", "typezoo").read_bytes()
+    data = built_plugin("1.27.3", "linux/amd64", "typezoo").read_bytes()
     path = tmp_path / "old.so"
     path.write_bytes(data.replace(b"go1.27.3", b"go1.19.9"))  # same length: nothing else moves
     with pytest.raises(UnsupportedGoVersionError, match="old.so: built by go1.19.9; supported releases: go1.21"):

@@ -1,4 +1,5 @@
-"""check(): every verdict is compared with what the real Go host does with the same pair of files."""
+"""check(): every verdict is compared with what the real Go host does with the same pair of files,
+as the corpus transcripts record it (linux/amd64, the reference host of each Go version)."""
 
 from __future__ import annotations
 
@@ -6,108 +7,118 @@ import json
 
 import pytest
 
-from tests import _goplugin_builds as gb
+from corpus import builds, matrix
 from gopluginemu import check
 from gopluginemu.cli import main
 from gopluginemu.errors import NotAPluginError
+from tests.conftest import LINUX_TARGETS, as_transcribed, built_host, built_plugin, built_program, transcript
 
-NEW, OLD = gb.CROSS_VERSIONS[-1], gb.CROSS_VERSIONS[0]
+VERSIONS = matrix.GO_VERSIONS
+NEW = VERSIONS[-1]
+TARGET = "linux/amd64"
 
 
-def go_open(host_version: str, plugins: list) -> list[dict]:
-    return gb.run_host(gb.build(host_version, "amd64", "host"), plugins, names=["Version"])
+def opens(go: str, target: str, scenario: str) -> list[dict]:
+    """The host's `open` events of a scenario."""
+    return [e for e in transcript(go, target, scenario).events if e["op"] == "open"]
 
 
-@pytest.mark.parametrize("version", gb.ALL_VERSIONS)
-def test_host_and_matching_plugin_load(version: str) -> None:
-    plugin = gb.build(version, "amd64", "typezoo")
-    (record,) = go_open(version, [plugin])
+@pytest.mark.parametrize("go,target", [(go, target) for go in VERSIONS for target in LINUX_TARGETS])
+def test_host_and_matching_plugin_load(go: str, target: str) -> None:
+    (record,) = opens(go, target, "typezoo")
     assert "error" not in record
-    result = check(gb.build(version, "amd64", "host"), plugin)
+    result = check(built_host(go, target), built_plugin(go, target, "typezoo"))
     assert result.compatible and result.first_kind == "host" and result.go_error is None
 
 
-@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
-def test_skewed_shared_package_names_the_package_like_go(version: str) -> None:
-    plugin = gb.build(version, "amd64", "typezoo", tags="skew")
-    (record,) = go_open(version, [plugin])
-    result = check(gb.build(version, "amd64", "host"), plugin)
+@pytest.mark.parametrize("go", VERSIONS)
+def test_skewed_package_names_the_package_like_go(go: str) -> None:
+    """skewb (built with -tags skewb) links another version of skewlib than skewa."""
+    first, second = opens(go, TARGET, "skew")[:2]
+    assert "error" not in first
+    skewb = built_plugin(go, TARGET, "skewb")
+    result = check(built_plugin(go, TARGET, "skewa"), skewb)
     assert not result.compatible
-    assert result.go_error == record["error"]
-    first = result.errors[0]
-    assert first.package == "example.com/gpetest/shared"
-    assert first.plugin_hash and first.first_hash and first.plugin_hash != first.first_hash
+    assert as_transcribed(result.go_error, skewb, "skewb") == second["error"]
+    error = result.errors[0]
+    assert error.package == "example.com/corpus/skewlib"
+    assert error.plugin_hash and error.first_hash and error.plugin_hash != error.first_hash
     assert any(w.message.startswith("build setting -tags") for w in result.warnings)
 
 
-# pairs whose moduledata layouts differ at `next` (Go throws) or agree (Go compares package hashes)
-TOOLCHAIN_PAIRS = [(OLD, NEW), (NEW, OLD), ("1.21.13", "1.23.9"), ("1.23.9", "1.25.5"), ("1.25.5", "1.24.11"), ("1.21.13", "1.22.10")]
+# pairs whose moduledata layouts differ at `next` (Go throws) or agree (Go compares package hashes);
+# tests/test_inspect_corpus.py checks every pair of the matrix
+TOOLCHAIN_PAIRS = [("1.24.11", "1.27.3"), ("1.27.3", "1.24.11"), ("1.21.13", "1.23.9"), ("1.23.9", "1.25.5"),
+                   ("1.25.5", "1.24.11"), ("1.21.13", "1.22.10")]
 
 
-@pytest.mark.parametrize("host_version,plugin_version", TOOLCHAIN_PAIRS)
-def test_other_toolchain_is_refused_like_go(host_version: str, plugin_version: str) -> None:
-    plugin = gb.build(plugin_version, "amd64", "typezoo")
-    (record,) = go_open(host_version, [plugin])
-    result = check(gb.build(host_version, "amd64", "host"), plugin)
+@pytest.mark.parametrize("host_go,plugin_go", TOOLCHAIN_PAIRS)
+def test_other_toolchain_is_refused_like_go(host_go: str, plugin_go: str) -> None:
+    target, scenario = matrix.CROSS_VERSION_TARGET, matrix.CROSS_VERSION_SCENARIO
+    recorded = transcript(host_go, target, scenario, plugin_go=plugin_go)
+    (name,) = builds.scenario_plugins(scenario)
+    plugin = built_plugin(plugin_go, target, name)
+    result = check(built_host(host_go, target), plugin)
     assert not result.compatible
     assert any(r.code == "toolchain" for r in result.errors)
-    assert result.go_error == record.get("fatal", record.get("error"))
+    go_error = recorded.fatal or recorded.events[0]["error"]
+    assert as_transcribed(result.go_error, plugin, name) == go_error
 
 
-@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
-def test_same_plugin_path_twice_is_already_loaded(version: str) -> None:
-    first = gb.build(version, "amd64", "typezoo")
-    second = gb.build(version, "amd64", "typezoo", copy="copy")
-    records = go_open(version, [first, second])
-    assert "error" not in records[0]
-    result = check(first, second)
+@pytest.mark.parametrize("go,target", [(go, target) for go in VERSIONS for target in LINUX_TARGETS])
+def test_same_plugin_path_twice_is_already_loaded(go: str, target: str) -> None:
+    """hello_copy is hello byte for byte under another path (matrix.PLUGIN_VARIANTS)."""
+    hello, typezoo, copy = opens(go, target, "already_loaded")
+    assert "error" not in hello and "error" not in typezoo
+    second = built_plugin(go, target, "hello_copy")
+    result = check(built_plugin(go, target, "hello"), second)
     assert result.first_kind == "plugin"
-    assert result.go_error == records[1]["error"]
+    assert as_transcribed(result.go_error, second, "hello_copy") == copy["error"]
     assert result.errors[0].message == "plugin already loaded"
 
 
-@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
-def test_plugin_after_a_plugin_built_from_another_package(version: str) -> None:
-    hello = gb.build(version, "amd64", "hello")
-    typezoo = gb.build(version, "amd64", "typezoo")
-    records = go_open(version, [hello, typezoo])
-    assert all("error" not in r for r in records)
-    assert check(hello, typezoo).compatible
+@pytest.mark.parametrize("go,target", [(go, target) for go in VERSIONS for target in LINUX_TARGETS])
+def test_plugin_after_a_plugin_built_from_another_package(go: str, target: str) -> None:
+    hello, typezoo, _ = opens(go, target, "already_loaded")
+    assert "error" not in hello and "error" not in typezoo
+    assert check(built_plugin(go, target, "hello"), built_plugin(go, target, "typezoo")).compatible
 
 
-@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
-def test_other_microarchitecture_level_loads_with_a_warning(version: str) -> None:
-    plugin = gb.build(version, "amd64", "typezoo", goamd64="v3")
-    (record,) = go_open(version, [plugin])
+@pytest.mark.parametrize("go", VERSIONS)
+def test_other_microarchitecture_level_loads_with_a_warning(go: str) -> None:
+    """hello_v3 is hello built with GOAMD64=v3 (matrix.PLUGIN_VARIANTS)."""
+    (record,) = opens(go, TARGET, "microarch")
     assert "error" not in record  # Go loads it (this CPU runs v3 code)
-    result = check(gb.build(version, "amd64", "host"), plugin)
+    result = check(built_host(go, TARGET), built_plugin(go, TARGET, "hello_v3"))
     assert result.compatible
     assert [w.code for w in result.warnings if w.code == "microarch"] == ["microarch"]
     assert "GOAMD64=v3" in result.warnings[0].message
 
 
 def test_host_without_plugin_support() -> None:
-    result = check(gb.build(NEW, "amd64", "exe"), gb.build(NEW, "amd64", "typezoo"))
+    result = check(built_program(NEW, TARGET, "exe"), built_plugin(NEW, TARGET, "typezoo"))
     assert not result.compatible and result.errors[0].code == "no-plugin-support"
 
 
-def test_second_file_must_be_a_plugin() -> None:
+@pytest.mark.parametrize("program", matrix.PROGRAMS)
+def test_second_file_must_be_a_plugin(program: str) -> None:
     with pytest.raises(NotAPluginError):
-        check(gb.build(NEW, "amd64", "host"), gb.build(NEW, "amd64", "exe"))
+        check(built_host(NEW, TARGET), built_program(NEW, TARGET, program))
 
 
-def test_other_architecture_is_refused() -> None:
-    result = check(gb.build(NEW, "amd64", "host"), gb.build(NEW, "arm64", "typezoo"))
-    assert result.errors[0].code == "platform" and "linux/arm64" in result.errors[0].message
+@pytest.mark.parametrize("target", [t for t in LINUX_TARGETS if t != TARGET])
+def test_other_architecture_is_refused(target: str) -> None:
+    result = check(built_host(NEW, TARGET), built_plugin(NEW, target, "typezoo"))
+    assert result.errors[0].code == "platform" and target in result.errors[0].message
 
 
 def test_cli_check(capsys: pytest.CaptureFixture[str]) -> None:
-    host, skewed = gb.build(NEW, "amd64", "host"), gb.build(NEW, "amd64", "typezoo", tags="skew")
-    assert main(["check", str(host), str(gb.build(NEW, "amd64", "typezoo"))]) == 0
+    host, skewa, skewb = built_host(NEW, TARGET), built_plugin(NEW, TARGET, "skewa"), built_plugin(NEW, TARGET, "skewb")
+    assert main(["check", str(host), str(built_plugin(NEW, TARGET, "typezoo"))]) == 0
     assert "compatible" in capsys.readouterr().out
-    assert main(["check", str(host), str(skewed)]) == 2
+    assert main(["check", str(skewa), str(skewb)]) == 2
     out = capsys.readouterr().out
-    assert "plugin was built with a different version of package example.com/gpetest/shared" in out
-    assert main(["check", "--json", str(host), str(skewed)]) == 2
+    assert "plugin was built with a different version of package example.com/corpus/skewlib" in out
+    assert main(["check", "--json", str(skewa), str(skewb)]) == 2
     data = json.loads(capsys.readouterr().out)
-    assert data["compatible"] is False and data["errors"][0]["package"] == "example.com/gpetest/shared"
+    assert data["compatible"] is False and data["errors"][0]["package"] == "example.com/corpus/skewlib"

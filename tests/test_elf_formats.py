@@ -8,7 +8,7 @@ import pytest
 from elftools.elf.elffile import ELFFile as PyELF
 from elftools.elf.relocation import RelocationSection
 
-from tests import _goplugin_builds as gb
+from corpus import matrix
 from gopluginemu import inspect
 from gopluginemu.errors import (
     BadMagicError,
@@ -17,15 +17,16 @@ from gopluginemu.errors import (
     UnsupportedArchError,
 )
 from gopluginemu.formats import open_object
+from tests.conftest import LINUX_TARGETS, built_plugin
 
-CASES = [(v, arch, s) for v in gb.CROSS_VERSIONS for arch in gb.C_COMPILERS for s in (False, True)]
+CASES = [(go, target, stripped) for go in matrix.GO_VERSIONS for target in LINUX_TARGETS for stripped in (False, True)]
 
 
-@pytest.mark.parametrize("version,arch,stripped", CASES)
-def test_elf_reader_agrees_with_pyelftools(version: str, arch: str, stripped: bool) -> None:
-    path = gb.build(version, arch, "typezoo", stripped=stripped)
+@pytest.mark.parametrize("go,target,stripped", CASES)
+def test_elf_reader_agrees_with_pyelftools(go: str, target: str, stripped: bool) -> None:
+    path = built_plugin(go, target, "typezoo", stripped)
     obj = open_object(path)
-    assert obj.format == "elf" and obj.arch.goarch == arch
+    assert obj.format == "elf" and obj.arch.goarch == matrix.TARGETS[target].goarch
     with open(path, "rb") as f:
         ref = PyELF(f)
         assert [s.name for s in obj.sections] == [s.name for s in ref.iter_sections()]
@@ -44,9 +45,9 @@ def test_elf_reader_agrees_with_pyelftools(version: str, arch: str, stripped: bo
     assert {"relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"} == kinds
 
 
-@pytest.mark.parametrize("version,arch", [(v, a) for v in gb.CROSS_VERSIONS for a in gb.C_COMPILERS])
-def test_pointer_applies_relocations(version: str, arch: str) -> None:
-    obj = open_object(gb.build(version, arch, "typezoo"))
+@pytest.mark.parametrize("go,target", [(go, target) for go in matrix.GO_VERSIONS for target in LINUX_TARGETS])
+def test_pointer_applies_relocations(go: str, target: str) -> None:
+    obj = open_object(built_plugin(go, target, "typezoo"))
     relative = next(r for r in obj.relocations if r.kind == "relative")
     assert obj.pointer(relative.offset) == relative.addend
     defined = {s.name: s.value for s in obj.dynsym if s.shndx}
@@ -60,7 +61,7 @@ def test_pointer_applies_relocations(version: str, arch: str) -> None:
 
 
 def _plugin_bytes() -> bytes:
-    return gb.build(gb.CROSS_VERSIONS[-1], "amd64", "typezoo").read_bytes()
+    return built_plugin(matrix.GO_VERSIONS[-1], "linux/amd64", "typezoo").read_bytes()
 
 
 def test_missing_file_says_realpath_failed(tmp_path) -> None:

@@ -35,7 +35,7 @@ TRANSCRIPTS = [
     for go in matrix.GO_VERSIONS
     for target in LINUX
     for scenario in matrix.scenarios()
-    if builds.scenario_plugins(scenario)
+    if builds.scenario_plugins(scenario) and builds.scenario_runs_on(scenario, target)
     for stripped in (False, True)
 ]
 

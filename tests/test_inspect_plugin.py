@@ -9,18 +9,22 @@ import time
 
 import pytest
 
-from tests import _goplugin_builds as gb
+from corpus import matrix, toolchains
 from gopluginemu import inspect
 from gopluginemu.cli import main
 from gopluginemu.errors import NotAPluginError
+from gopluginemu.formats import open_object
+from tests.conftest import LINUX_TARGETS, built_host, built_plugin, built_program, go_version_m
 
-CROSS = [(v, arch) for v in gb.CROSS_VERSIONS for arch in gb.C_COMPILERS]
+CASES = [(go, target) for go in matrix.GO_VERSIONS for target in LINUX_TARGETS]
+LATEST = matrix.GO_VERSIONS[-1]
+PLUGINPATH = "example.com/corpus/plugins/typezoo"
 
 
-@pytest.mark.parametrize("version,arch", CROSS)
-def test_stripped_plugin_gives_the_same_answers(version: str, arch: str) -> None:
-    full = inspect(gb.build(version, arch, "typezoo"))
-    stripped = inspect(gb.build(version, arch, "typezoo", stripped=True))
+@pytest.mark.parametrize("go,target", CASES)
+def test_stripped_plugin_gives_the_same_answers(go: str, target: str) -> None:
+    full = inspect(built_plugin(go, target, "typezoo"))
+    stripped = inspect(built_plugin(go, target, "typezoo", stripped=True))
     a, b = full.to_json(), stripped.to_json()
     for key in ("path", "settings"):
         a.pop(key), b.pop(key)
@@ -29,40 +33,39 @@ def test_stripped_plugin_gives_the_same_answers(version: str, arch: str) -> None
     assert list(full.functions) == list(stripped.functions)
 
 
-@pytest.mark.parametrize("version,arch", CROSS + [(v, "amd64") for v in gb.ALL_VERSIONS])
-def test_plugin_fields(version: str, arch: str) -> None:
-    path = gb.build(version, arch, "typezoo")
+@pytest.mark.parametrize("go,target", CASES)
+def test_plugin_fields(go: str, target: str) -> None:
+    path = built_plugin(go, target, "typezoo")
     info = inspect(path)
-    settings = dict(line.split("=", 1) for line in gb.go_version_m(version, path).split("\tbuild\t")[1:])
+    settings = dict(line.split("=", 1) for line in go_version_m(go, path).split("\tbuild\t")[1:])
     settings = {k: v.rstrip("\n") for k, v in settings.items()}
-    assert (info.format, info.goos, info.goarch, info.go_version) == ("elf", "linux", arch, f"go{version}")
+    arch = matrix.TARGETS[target].goarch
+    assert (info.format, info.goos, info.goarch, info.go_version) == ("elf", "linux", arch, f"go{go}")
     level_key = {"amd64": "GOAMD64", "arm64": "GOARM64", "ppc64le": "GOPPC64"}.get(arch, "")
     assert info.microarch_level == settings.get(level_key)
-    assert info.pluginpath == info.build_path == "example.com/gpetest/typezoo"
-    assert info.main_module is not None and info.main_module.path == "example.com/gpetest"
+    assert info.pluginpath == info.build_path == PLUGINPATH
+    assert info.main_module is not None and info.main_module.path == "example.com/corpus"
     assert info.settings["-buildmode"] == "plugin"
-    assert info.init_order[-1] == "example.com/gpetest/typezoo" and "runtime" in info.init_order
-    assert {"runtime", "example.com/gpetest/shared", "example.com/gpetest/typezoo"} <= set(info.packages)
+    assert info.init_order[-1] == PLUGINPATH and "runtime" in info.init_order
+    assert {"runtime", f"{PLUGINPATH}/zoolib", PLUGINPATH} <= set(info.packages)
     assert all(len(h) == 16 for h in info.package_hashes.values())
 
 
-@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
-def test_init_order_targets_are_inittask_symbols(version: str) -> None:
-    from gopluginemu.formats import open_object
-
-    path = gb.build(version, "amd64", "typezoo", stripped=True)
+@pytest.mark.parametrize("go", matrix.GO_VERSIONS)
+def test_init_order_targets_are_inittask_symbols(go: str) -> None:
+    path = built_plugin(go, "linux/amd64", "typezoo", stripped=True)
     symbols = open_object(path).symbols
     for pkg in inspect(path).init_order:
         assert symbols[pkg + "..inittask"].dynamic
 
 
-@pytest.mark.parametrize("version,arch", [(v, "amd64") for v in gb.ALL_VERSIONS] + CROSS)
-def test_functions_agree_with_go_tool_addr2line(version: str, arch: str) -> None:
-    path = gb.build(version, arch, "typezoo")  # addr2line needs the symbol table; stripped files are compared below
+@pytest.mark.parametrize("go,target", CASES)
+def test_functions_agree_with_go_tool_addr2line(go: str, target: str) -> None:
+    path = built_plugin(go, target, "typezoo")  # addr2line needs the symbol table; stripped files are compared above
     funcs = inspect(path).functions
-    sample = [f for i, f in enumerate(funcs) if i % 97 == 0] + [funcs.by_name("example.com/gpetest/typezoo.Greet")]
+    sample = [f for i, f in enumerate(funcs) if i % 97 == 0] + [funcs.by_name(f"{PLUGINPATH}.Greet")]
     proc = subprocess.run(
-        [str(gb.go_binary(version)), "tool", "addr2line", str(path)],
+        [str(toolchains.go_binary(go)), "tool", "addr2line", str(path)],
         input="".join(f"{f.entry:#x}\n" for f in sample),
         capture_output=True,
         text=True,
@@ -75,12 +78,13 @@ def test_functions_agree_with_go_tool_addr2line(version: str, arch: str) -> None
         assert funcs.at(f.entry) == f and funcs.at(f.entry + f.size - 1) == f
 
 
-@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
-def test_function_entries_agree_with_go_tool_nm(version: str) -> None:
+@pytest.mark.parametrize("go", matrix.GO_VERSIONS)
+def test_function_entries_agree_with_go_tool_nm(go: str) -> None:
     """Every pclntab entry is a text symbol of the same name (assembly bodies carry `.abi0` in the
     symbol table; `type:` helpers have mangled symbol names, internals §12)."""
-    path = gb.build(version, "amd64", "typezoo")
-    proc = subprocess.run([str(gb.go_binary(version)), "tool", "nm", str(path)], capture_output=True, text=True, check=True)
+    path = built_plugin(go, "linux/amd64", "typezoo")
+    proc = subprocess.run([str(toolchains.go_binary(go)), "tool", "nm", str(path)],
+                          capture_output=True, text=True, check=True)
     at: dict[int, set[str]] = {}
     for line in proc.stdout.splitlines():
         parts = line.split(None, 2)
@@ -93,7 +97,7 @@ def test_function_entries_agree_with_go_tool_nm(version: str) -> None:
 
 
 def test_inspect_hello_is_fast() -> None:
-    path = gb.build("1.26.6", "amd64", "hello")
+    path = built_plugin("1.26.6", "linux/amd64", "hello")
     times = []
     for _ in range(5):
         start = time.perf_counter()
@@ -102,23 +106,23 @@ def test_inspect_hello_is_fast() -> None:
     assert statistics.median(times) < 0.5
 
 
-@pytest.mark.parametrize("what", ["exe", "cshared", "host"])
+@pytest.mark.parametrize("what", [*matrix.PROGRAMS, "host"])
 def test_not_a_plugin(what: str) -> None:
-    path = gb.build(gb.CROSS_VERSIONS[-1], "amd64", what)
+    path = built_host(LATEST, "linux/amd64") if what == "host" else built_program(LATEST, "linux/amd64", what)
     with pytest.raises(NotAPluginError, match="not built with -buildmode=plugin") as err:
         inspect(path)
     assert str(path) in str(err.value)
 
 
 def test_cli_inspect_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
-    path = gb.build(gb.CROSS_VERSIONS[-1], "amd64", "typezoo")
+    path = built_plugin(LATEST, "linux/amd64", "typezoo")
     assert main(["inspect", str(path)]) == 0
     text = capsys.readouterr().out
-    assert "func Greet" in text and "func(string) string" in text and "pluginpath  example.com/gpetest/typezoo" in text
+    assert "func Greet" in text and "func(string) string" in text and f"pluginpath  {PLUGINPATH}" in text
     assert main(["inspect", "--json", "--functions", str(path)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["exports"]["Counter"] == {"name": "Counter", "kind": "var", "type": "*int64"}
-    assert any(f["name"] == "example.com/gpetest/typezoo.Greet" for f in data["functions"])
+    assert any(f["name"] == f"{PLUGINPATH}.Greet" for f in data["functions"])
 
 
 def test_cli_reports_typed_errors(capsys: pytest.CaptureFixture[str], tmp_path) -> None:

@@ -1,55 +1,46 @@
 """Exports and their types must be what Go's own plugin package returns: `%T` of each Lookup result.
 
-The reference is the test host (tests/data/goplugins/host) run on linux/amd64 with the
-same Go version; cross-compiled plugins of the same source must give the same strings.
+The reference is the corpus host's transcript of the typezoo scenario (it looks up every export)
+on the same Go version, target and strip; every linux transcript of a version is the same.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from tests import _goplugin_builds as gb
+from corpus import matrix
 from gopluginemu import inspect
+from tests.conftest import LINUX_TARGETS, built_plugin, transcript
 
-CASES = list(
-    dict.fromkeys(
-        [(v, "amd64", False) for v in gb.ALL_VERSIONS]
-        + [(v, arch, stripped) for v in gb.CROSS_VERSIONS for arch in gb.C_COMPILERS for stripped in (False, True)]
-    )
-)
+CASES = [(go, target, stripped) for go in matrix.GO_VERSIONS for target in LINUX_TARGETS for stripped in (False, True)]
 
 
-@cache
-def host_types(version: str) -> dict[str, str]:
-    """Go's %T for every typezoo export, from the real host and plugin (linux/amd64)."""
-    host = gb.build(version, "amd64", "host")
-    (record,) = gb.run_host(host, [gb.build(version, "amd64", "typezoo")])
-    assert "error" not in record, record
-    return record["types"]
+def host_lookups(go: str, target: str, stripped: bool) -> tuple[dict[str, str], set[str]]:
+    """Go's %T of each name the host found in typezoo, and the names it did not find."""
+    lookups = [e for e in transcript(go, target, "typezoo", stripped).events if e["op"] == "lookup"]
+    return {e["symbol"]: e["type"] for e in lookups if "error" not in e}, {e["symbol"] for e in lookups if "error" in e}
 
 
-@pytest.mark.parametrize("version,arch,stripped", CASES)
-def test_export_types_equal_go_percent_T(version: str, arch: str, stripped: bool) -> None:
-    info = inspect(gb.build(version, arch, "typezoo", stripped=stripped))
-    expected = host_types(version)
-    assert set(expected) == set(gb.TYPEZOO_EXPORTS)  # the host found every export
+@pytest.mark.parametrize("go,target,stripped", CASES)
+def test_export_types_equal_go_percent_T(go: str, target: str, stripped: bool) -> None:
+    info = inspect(built_plugin(go, target, "typezoo", stripped))
+    expected, not_found = host_lookups(go, target, stripped)
+    assert not_found == {"Shape", "Circle"}  # types, not symbols: the host found every other name
     assert {name: e.type for name, e in info.exports.items()} == expected
     for name, export in info.exports.items():
         assert export.kind == ("func" if expected[name].startswith("func(") else "var")
 
 
-@pytest.mark.parametrize("version,arch,stripped", CASES)
-def test_structural_decoding_rebuilds_each_type_string(version: str, arch: str, stripped: bool) -> None:
-    info = inspect(gb.build(version, arch, "typezoo", stripped=stripped))
+@pytest.mark.parametrize("go,target,stripped", CASES)
+def test_structural_decoding_rebuilds_each_type_string(go: str, target: str, stripped: bool) -> None:
+    info = inspect(built_plugin(go, target, "typezoo", stripped))
     for export in info.exports.values():
         assert export.go_type.render() == export.type
 
 
-@pytest.mark.parametrize("version", gb.CROSS_VERSIONS)
-def test_type_structure(version: str) -> None:
-    exports = inspect(gb.build(version, "amd64", "typezoo")).exports
+@pytest.mark.parametrize("go", matrix.GO_VERSIONS)
+def test_type_structure(go: str) -> None:
+    exports = inspect(built_plugin(go, "linux/amd64", "typezoo")).exports
     table = exports["Table"].go_type.elem
     assert table.kind == "Map" and table.key.kind == "String"
     assert table.elem.results[0].string == "main.Shape" and table.elem.results[0].named
@@ -67,4 +58,4 @@ def test_type_structure(version: str) -> None:
     assert exports["Grid"].go_type.elem.length == 3
     assert exports["In"].go_type.elem.dir == "recv" and exports["Out"].go_type.elem.dir == "send"
     gen = exports["Gen"].go_type.elem
-    assert gen.named and gen.pkg_path == "example.com/gpetest/shared"
+    assert gen.named and gen.pkg_path == "example.com/corpus/plugins/typezoo/zoolib"

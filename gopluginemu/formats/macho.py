@@ -113,7 +113,7 @@ class MachOFile(ObjectFile):
                 self._commands[lc.cmd] = self._unpack(L.DYSYMTAB_COMMAND, offset)
             elif lc.cmd in (L.LC_DYLD_INFO, L.LC_DYLD_INFO_ONLY):
                 self._commands[L.LC_DYLD_INFO] = self._unpack(L.DYLD_INFO_COMMAND, offset)
-            elif lc.cmd == L.LC_DYLD_CHAINED_FIXUPS:
+            elif lc.cmd in (L.LC_DYLD_CHAINED_FIXUPS, L.LC_DYLD_EXPORTS_TRIE):
                 self._commands[lc.cmd] = self._unpack(L.LINKEDIT_DATA_COMMAND, offset)
             offset += lc.cmdsize
 
@@ -184,15 +184,34 @@ class MachOFile(ObjectFile):
         return out
 
     @cached_property
+    def _exports(self) -> set[str] | None:
+        """The names in the export trie (what dyld resolves against; without the leading ``_``), or None when
+        the file has no trie."""
+        trie = self._commands.get(L.LC_DYLD_EXPORTS_TRIE)
+        info = self._commands.get(L.LC_DYLD_INFO)
+        if trie is not None:
+            blob = self._linkedit(trie.dataoff, trie.datasize, "export trie")
+        elif info is not None and info.export_size:
+            blob = self._linkedit(info.export_off, info.export_size, "export trie")
+        else:
+            return None
+        return {n[1:] if n.startswith("_") else n for n in macho_dyld.export_names(self.path, blob)}
+
+    @cached_property
     def symbols(self) -> dict[str, Symbol]:
-        """The ``LC_SYMTAB`` symbols (debug stabs skipped); sizes run to the next symbol in the same section."""
+        """The ``LC_SYMTAB`` symbols (debug stabs skipped); sizes run to the next symbol in the same section.
+        A defined symbol is ``dynamic`` when the export trie has it (zig marks some exported ones private
+        external), an undefined one when it is external."""
         sections = self._section_headers
+        exports = self._exports
         raw = [entry for entry in self._nlist if entry[0] and not entry[1] & L.N_STAB]
         ends = self._symbol_ends(raw)
         out: dict[str, Symbol] = {}
         for name, n_type, n_sect, value in raw:
             typ = n_type & L.N_TYPE
             dynamic = bool(n_type & L.N_EXT) and not n_type & L.N_PEXT
+            if exports is not None and typ != L.N_UNDF:
+                dynamic = name in exports
             if typ == L.N_SECT:
                 if not 1 <= n_sect <= len(sections):
                     raise self._corrupt(f"symbol {name} names section {n_sect} of {len(sections)}")

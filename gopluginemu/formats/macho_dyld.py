@@ -203,3 +203,29 @@ def binds(path: str, what: str, data: bytes, segments: Sequence[Segment], ptr_si
             raise UnsupportedArchError(path, "Mach-O threaded binds (arm64e) are not supported")
         else:
             raise s.corrupt(f"unknown bind opcode {b:#x}")
+
+
+def export_names(path: str, data: bytes) -> set[str]:
+    """Every name in the export trie ``data`` (as the file spells it, with its ``_``)."""
+    s = _Stream(path, "export", data)
+    names: set[str] = set()
+    seen: set[int] = set()
+    todo = [(0, b"")] if data else []
+    while todo:
+        node, prefix = todo.pop()
+        if node in seen or node >= len(data):
+            raise s.corrupt(f"export trie node {node} repeated or out of range")
+        seen.add(node)
+        s.pos = node
+        info_size = s.uleb()
+        if info_size:
+            names.add(prefix.decode("utf-8", "replace"))
+        s.pos += info_size
+        for _ in range(s.byte()):
+            end = data.find(b"\0", s.pos)
+            if end < 0:
+                raise s.corrupt("unterminated export edge")
+            label = data[s.pos:end]
+            s.pos = end + 1
+            todo.append((s.uleb(), prefix + label))
+    return names

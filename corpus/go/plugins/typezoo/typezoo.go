@@ -1,4 +1,4 @@
-// Package main is a test plugin exporting funcs and vars of every kind of Go type.
+// Package main is the typezoo corpus plugin: it exports funcs and vars of every kind of Go type.
 package main
 
 import (
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"unsafe"
 
-	"example.com/gpetest/shared"
+	"example.com/corpus/plugins/typezoo/zoolib"
 )
 
 // Shape is a named interface.
@@ -37,7 +37,7 @@ var (
 	}
 	Embedded struct {
 		Circle
-		*shared.Thing
+		*zoolib.Thing
 	}
 	Ptr      **Circle
 	Variadic func(string, ...int) (int, error)
@@ -45,7 +45,7 @@ var (
 	Complex  complex128
 	Addr     uintptr
 	Err      error
-	Gen      shared.Box[int]
+	Gen      zoolib.Box[int]
 	Methods  interface {
 		Area() float64
 		Scale(f float64) (Shape, bool)
@@ -99,8 +99,8 @@ func Multi(a int8, b uint16, c float32, d complex64, e bool) (uint, uintptr, str
 	return uint(a), uintptr(b), fmt.Sprint(c, d, e)
 }
 
-// NewThing returns a shared.Thing.
-func NewThing() shared.Thing { return shared.Thing{ID: 1} }
+// NewThing returns a zoolib.Thing.
+func NewThing() zoolib.Thing { return zoolib.Thing{ID: 1} }
 
-// Version reports the shared package's version.
-func Version() string { return shared.Version() }
+// Version reports zoolib's version.
+func Version() string { return zoolib.Version() }

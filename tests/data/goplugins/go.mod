@@ -1,3 +1,0 @@
-module example.com/gpetest
-
-go 1.21
