@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -53,6 +54,17 @@ def measure(go: str, target: str, name: str, stripped: bool, runs: int) -> dict:
     }
 
 
+def cpu_model() -> str:
+    """The CPU's model name where the OS tells it (Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
@@ -61,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = [measure(args.go, args.target, name, stripped, args.runs)
             for name in ("hello", "stdlib") for stripped in (False, True)]
-    result = {"machine": f"{platform.machine()}, {platform.processor() or 'unknown cpu'}, Python {platform.python_version()}",
+    result = {"machine": f"{platform.machine()}, {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "gopluginemu": gopluginemu.__version__, "runs": args.runs, "rows": rows}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")

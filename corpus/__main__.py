@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(plugins) - set(matrix.plugins())
     if unknown:
         parser.error(f"unknown plugin(s): {', '.join(sorted(unknown))}")
-    phases = build.plan(versions, targets, plugins, matrix.scenarios())
+    phases = build.plan(versions, targets, plugins, matrix.scenarios(), programs=not args.only)
     try:
         made, cached = build.execute(phases, args.jobs)
     except build.BuildError as exc:

@@ -169,9 +169,10 @@ def transcript_job(go: str, target: str, scenario: str, stripped: bool, plugin_g
                builds.transcript_path(go, target, scenario, stripped, plugin_go if plugin_go != go else None), run)
 
 
-def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios: list[str]) -> list[list[Job]]:
-    """The jobs for that selection, in phases: hosts, programs and plugins first, then the copies
-    of plugins, then transcripts."""
+def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios: list[str],
+         programs: bool = True) -> list[list[Job]]:
+    """The jobs for that selection, in phases: hosts, programs (unless ``programs`` is false) and
+    plugins first, then the copies of plugins, then transcripts."""
     products: list[Job] = []
     copies: list[Job] = []
     transcripts: list[Job] = []
@@ -186,7 +187,7 @@ def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios:
             if not t.runs_host:
                 continue
             products.append(host_job(go, target))
-            products += [program_job(go, target, name) for name in PROGRAMS]
+            products += [program_job(go, target, name) for name in PROGRAMS if programs]
             for stripped in t.stripped_variants:
                 transcripts += [transcript_job(go, target, s, stripped) for s in scenarios
                                 if builds.scenario_runs_on(s, target)
