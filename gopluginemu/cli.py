@@ -45,6 +45,7 @@ def format_check(result: CheckResult) -> str:
         lines.append(f"Go would say: {result.go_error}")
     for r in result.errors:
         extra = f" (plugin {r.plugin_hash}, {result.first_kind} {r.first_hash})" if r.package else ""
+        extra += f" ({r.detail})" if r.detail else ""
         lines.append(f"error: {r.message}{extra}")
     for r in result.warnings:
         lines.append(f"warning: {r.message}")

@@ -45,6 +45,15 @@ def transcript(go: str, target: str, scenario: str, stripped: bool = False,
     return builds.load_transcript(go, target, scenario, stripped, plugin_go)
 
 
+def go_outcome(recorded: builds.Transcript) -> str:
+    """What Go said of a transcript's first plugin.Open: the fatal error that killed the host, the
+    error plugin.Open returned, or ``panic: `` and the value it panicked with (the host recovers it)."""
+    if recorded.fatal:
+        return recorded.fatal
+    event = next(e for e in recorded.events if e["op"] == "open")
+    return f"panic: {event['panic']}" if "panic" in event else event["error"]
+
+
 def as_transcribed(go_error: str, path: Path, name: str) -> str:
     """A Go error about the plugin file ``path`` as the corpus host records it for the scenario's
     plugin ``name``: the path, without ".so", written ``<name>``."""

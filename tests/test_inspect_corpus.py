@@ -4,7 +4,7 @@
 - every successful `lookup` of the reference host's transcripts has the export and Go's `%T`;
   darwin plugins (no host runs there) are compared with the linux/amd64 transcript;
 - every `open` of a transcript: check() refuses exactly where Go refused, with Go's message,
-  and the cross-version pairs end in the runtime's fatal error that check() predicts.
+  and the cross-version pairs end as check() predicts: Go's error, fatal error or panic.
 
 Corpus products come from `python -m corpus build`; a missing one fails (tests.conftest.require).
 """
@@ -19,7 +19,7 @@ import pytest
 from corpus import builds, matrix, toolchains
 from gopluginemu import check, inspect
 from gopluginemu.inspection import load
-from tests.conftest import built_plugin, require, transcript
+from tests.conftest import as_transcribed, built_plugin, go_outcome, require, transcript
 
 PLUGINS = [
     (go, target, name, stripped)
@@ -119,7 +119,7 @@ def test_check_predicts_cross_version_pairs(host_go: str, plugin_go: str, stripp
     require(builds.transcript_path(host_go, target, scenario, stripped, plugin_go))
     recorded = builds.load_transcript(host_go, target, scenario, stripped, plugin_go)
     (name,) = builds.scenario_plugins(scenario)
-    result = check(require(builds.host_path(host_go, target)), built_plugin(plugin_go, target, name, stripped))
+    plugin = built_plugin(plugin_go, target, name, stripped)
+    result = check(require(builds.host_path(host_go, target)), plugin)
     assert not result.compatible
-    errors = [e["error"] for e in recorded.events if e.get("error")]
-    assert result.go_error == (recorded.fatal or errors[0]) or go_message(result.go_error) == go_message(errors[0])
+    assert as_transcribed(result.go_error, plugin, name) == go_outcome(recorded)
