@@ -53,27 +53,23 @@ class _Stream:
         self.pos += 1
         return self.data[self.pos - 1]
 
-    def uleb(self) -> int:
+    def leb(self, signed: bool) -> int:
+        """An unsigned or signed LEB128 number."""
         value = shift = 0
         while True:
             b = self.byte()
             value |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
-                return value
+                return value - (1 << shift) if signed and b & 0x40 else value
             if shift > 70:
                 raise self.corrupt("LEB128 number too long")
 
+    def uleb(self) -> int:
+        return self.leb(signed=False)
+
     def sleb(self) -> int:
-        value = shift = 0
-        while True:
-            b = self.byte()
-            value |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return value - (1 << shift) if b & 0x40 else value
-            if shift > 70:
-                raise self.corrupt("LEB128 number too long")
+        return self.leb(signed=True)
 
     def cstring(self) -> str:
         end = self.data.find(b"\0", self.pos)
