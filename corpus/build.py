@@ -59,13 +59,22 @@ def go_env(go: str, target: Target) -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+def _spawn(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+           ) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=HOST_TIMEOUT)
+        return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=HOST_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         raise BuildError(f"timed out after {HOST_TIMEOUT} s: {' '.join(cmd)}") from exc
+
+
+def _failed(proc: subprocess.CompletedProcess[str]) -> BuildError:
+    return BuildError(f"exit {proc.returncode}: {' '.join(proc.args)}\n{proc.stdout}{proc.stderr}")
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+    proc = _spawn(cmd, env, cwd)
     if proc.returncode != 0:
-        raise BuildError(f"exit {proc.returncode}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+        raise _failed(proc)
     return proc.stdout
 
 
@@ -137,31 +146,33 @@ def run_host(cmd: list[str]) -> dict:
     """Run a reference host: its events, or how the Go runtime killed it ("fatal error: ..."),
     which is Go's answer too (a plugin of another toolchain makes the runtime throw)."""
     with tempfile.TemporaryDirectory() as tmpdir:
-        try:
-            proc = subprocess.run(cmd, env=dict(os.environ, TMPDIR=tmpdir), capture_output=True, text=True,
-                                  timeout=HOST_TIMEOUT)
-        except subprocess.TimeoutExpired as exc:
-            raise BuildError(f"timed out after {HOST_TIMEOUT} s: {' '.join(cmd)}") from exc
+        proc = _spawn(cmd, dict(os.environ, TMPDIR=tmpdir))
     if proc.returncode == 0:
         return {"events": json.loads(proc.stdout)["events"]}
     first = proc.stderr.lstrip().split("\n", 1)[0]
     if first.startswith(("fatal error:", "panic:")):
         return {"events": [], "fatal": first, "exit_code": proc.returncode}
-    raise BuildError(f"exit {proc.returncode}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    raise _failed(proc)
+
+
+def host_invocation(go: str, target: str, scenario: str, stripped: bool = False,
+                    plugin_go: str | None = None) -> list[str]:
+    """The command that has the host of ``go`` run ``scenario`` on the plugins ``plugin_go`` built."""
+    cmd = host_command(TARGETS[target], builds.host_path(go, target))
+    cmd += ["-scenario", str(builds.scenario_file(scenario))]
+    for name in builds.scenario_plugins(scenario):
+        cmd += ["-plugin", f"{name}={builds.plugin_path(plugin_go or go, target, name, stripped)}"]
+    return cmd
 
 
 def transcript_job(go: str, target: str, scenario: str, stripped: bool, plugin_go: str | None = None) -> Job:
     """The host of ``go`` runs ``scenario`` on plugins built by ``plugin_go`` (default: the same Go)."""
-    t = TARGETS[target]
     plugin_go = plugin_go or go
 
     def run(out: Path) -> None:
-        host = builds.host_path(go, target)
-        cmd = host_command(t, host) + ["-scenario", str(builds.scenario_file(scenario))]
-        for name in builds.scenario_plugins(scenario):
-            cmd += ["-plugin", f"{name}={builds.plugin_path(plugin_go, target, name, stripped)}"]
         record = {"go": f"go{go}", "target": target, "scenario": scenario, "stripped": stripped,
-                  "host": host.name, "plugin_go": f"go{plugin_go}", **run_host(cmd)}
+                  "host": builds.host_path(go, target).name, "plugin_go": f"go{plugin_go}",
+                  **run_host(host_invocation(go, target, scenario, stripped, plugin_go))}
         out.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
 
     variant = (" stripped" if stripped else "") + (f" (plugins of go{plugin_go})" if plugin_go != go else "")

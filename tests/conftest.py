@@ -64,3 +64,9 @@ def go_version_m(go: str, path: Path) -> str:
     """What `go version -m` prints for a file, run with the toolchain that built it."""
     return subprocess.run([str(toolchains.go_binary(go)), "version", "-m", str(path)],
                           capture_output=True, text=True, check=True).stdout
+
+
+def go_tool_nm(go: str, path: Path) -> str:
+    """What `go tool nm` prints for a file, run with the toolchain that built it."""
+    return subprocess.run([str(toolchains.go_binary(go)), "tool", "nm", str(path)],
+                          capture_output=True, text=True, check=True).stdout

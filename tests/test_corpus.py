@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 
-from corpus import build, builds, matrix, toolchains
+from corpus import build, builds, matrix
 from corpus.zigcc import filtered
 from gopluginemu.arch import ARCHES
-from tests.conftest import (DARWIN_TARGETS, LINUX_TARGETS, built_plugin, built_program, go_version_m, require,
-                            transcript)
+from tests.conftest import (DARWIN_TARGETS, LINUX_TARGETS, built_plugin, built_program, go_tool_nm, go_version_m,
+                            require, transcript)
 
 VERSIONS = list(matrix.GO_VERSIONS)
 SCENARIOS = matrix.scenarios()
@@ -42,8 +42,7 @@ def test_host_is_a_go_plugin_host_for_its_target(go, target):
     assert f"{host}: go{go}\n" in info
     assert "\tpath\texample.com/corpus/host\n" in info
     assert f"\tbuild\tGOARCH={goarch}\n" in info and f"\tbuild\tGOOS={goos}\n" in info
-    symbols = subprocess.run([str(toolchains.go_binary(go)), "tool", "nm", str(host)],
-                             capture_output=True, text=True, check=True).stdout
+    symbols = go_tool_nm(go, host)
     assert " T plugin.open\n" in symbols and " T plugin.lastmoduleinit\n" in symbols
 
 
@@ -64,14 +63,11 @@ def test_plugins_are_go_plugins_for_their_target(go, target, stripped):
 @pytest.mark.parametrize("go", VERSIONS)
 def test_transcripts_are_what_the_host_prints(go, target):
     """Running the real host again gives each stored transcript event for event."""
-    t = matrix.TARGETS[target]
     for scenario in [s for s in SCENARIOS if builds.scenario_runs_on(s, target)]:
         recorded = transcript(go, target, scenario)
         assert recorded.go == f"go{go}" and recorded.target == target
         assert recorded.host == builds.host_path(go, target).name
-        cmd = build.host_command(t, builds.host_path(go, target))
-        cmd += ["-scenario", str(builds.scenario_file(scenario))]
-        cmd += [f"-plugin={p}={builds.plugin_path(go, target, p)}" for p in builds.scenario_plugins(scenario)]
+        cmd = build.host_invocation(go, target, scenario)
         again = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
         assert again["events"] == recorded.events, scenario
 

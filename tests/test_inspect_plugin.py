@@ -14,7 +14,7 @@ from gopluginemu import inspect
 from gopluginemu.cli import main
 from gopluginemu.errors import NotAPluginError
 from gopluginemu.formats import open_object
-from tests.conftest import LINUX_TARGETS, built_host, built_plugin, built_program, go_version_m
+from tests.conftest import LINUX_TARGETS, built_host, built_plugin, built_program, go_tool_nm, go_version_m
 
 CASES = [(go, target) for go in matrix.GO_VERSIONS for target in LINUX_TARGETS]
 LATEST = matrix.GO_VERSIONS[-1]
@@ -83,10 +83,8 @@ def test_function_entries_agree_with_go_tool_nm(go: str) -> None:
     """Every pclntab entry is a text symbol of the same name (assembly bodies carry `.abi0` in the
     symbol table; `type:` helpers have mangled symbol names, internals §12)."""
     path = built_plugin(go, "linux/amd64", "typezoo")
-    proc = subprocess.run([str(toolchains.go_binary(go)), "tool", "nm", str(path)],
-                          capture_output=True, text=True, check=True)
     at: dict[int, set[str]] = {}
-    for line in proc.stdout.splitlines():
+    for line in go_tool_nm(go, path).splitlines():
         parts = line.split(None, 2)
         if len(parts) == 3 and parts[1] in "Tt":
             at.setdefault(int(parts[0], 16), set()).add(parts[2])
