@@ -64,3 +64,54 @@ class FunctionNotFoundError(FileError):
     def __init__(self, path: str, name: str) -> None:
         self.name = name
         super().__init__(path, f"no function named {name!r}")
+
+
+class SymbolNotFoundError(GoPluginError, LookupError):
+    """``Lookup`` found no exported symbol of that name (Go's own message)."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name = name
+        self.path = str(path)
+        super().__init__(f"plugin: symbol {name} not found in plugin {self.path}")
+
+
+class GoPanic(GoPluginError):
+    """Go code panicked and nothing recovered it.
+
+    ``str(e)`` is what ``fmt.Sprint(recover())`` gives in Go; ``value`` the panic value
+    converted to Python (the text itself when only the text is known); ``go_type`` its
+    dynamic Go type (``runtime.boundsError``, ``string``, ...); ``go_traceback`` the
+    Go frames, innermost first, as ``(function, "file:line")``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        value: object = None,
+        go_type: str = "",
+        go_traceback: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.message = message
+        self.value = message if value is None else value
+        self.go_type = go_type
+        self.go_traceback = go_traceback or []
+        super().__init__(message)
+
+
+class InitPanic(GoPanic):
+    """A package init function of the plugin panicked while ``open`` ran the inits."""
+
+
+class GoFatalError(GoPluginError):
+    """The Go runtime died (``throw``/``fatal``: "fatal error: ..."), or the emulated CPU
+    hit something the runtime cannot turn into a panic; the plugin is unusable afterwards."""
+
+
+class PolicyError(GoPluginError):
+    """The plugin asked for something the syscall policy does not allow and cannot be
+    refused with an errno (reported, not hidden)."""
+
+
+class EmulationLimitError(GoPluginError):
+    """A call exceeded a limit the caller set (instructions or virtual time), or every
+    goroutine was blocked (Go's "all goroutines are asleep - deadlock!")."""

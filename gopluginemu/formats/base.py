@@ -90,6 +90,11 @@ class ObjectFile:
         imported symbol the stub jumps to. Empty unless a reader fills it."""
         return {}
 
+    @cached_property
+    def load_ranges(self) -> list[tuple[int, int]]:
+        """(link-time address, size in memory) of each range a loader maps, by address."""
+        raise NotImplementedError
+
     def section(self, name: str) -> Section | None:
         """The section of that ELF-spelled name (``.go.buildinfo`` finds Mach-O's ``__go_buildinfo``)."""
         for sec in self.sections:

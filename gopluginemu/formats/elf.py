@@ -129,6 +129,10 @@ class ELFFile(ObjectFile):
         return sorted(segs, key=lambda s: s.vaddr)
 
     @cached_property
+    def load_ranges(self) -> list[tuple[int, int]]:
+        return [(s.vaddr, s.memsz) for s in self.segments]
+
+    @cached_property
     def sections(self) -> list[Section]:
         if not self._shdrs:
             return []

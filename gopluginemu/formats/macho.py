@@ -149,6 +149,10 @@ class MachOFile(ObjectFile):
         return sorted((s for s in self.segments if s.initprot and s.vmsize), key=lambda s: s.vmaddr)
 
     @cached_property
+    def load_ranges(self) -> list[tuple[int, int]]:
+        return [(s.vmaddr, s.vmsize) for s in self._mapped]
+
+    @cached_property
     def _mapped_starts(self) -> list[int]:
         return [s.vmaddr for s in self._mapped]
 

@@ -1,0 +1,79 @@
+"""AArch64 in Unicorn: calls leave the return address in LR (x30), TLS is TPIDR_EL0, ``svc`` is an interrupt."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from unicorn import UC_ARCH_ARM64, UC_HOOK_INTR, UC_MODE_ARM, arm64_const
+
+from gopluginemu.engines.emulate.cpu import CPU
+
+MASK = (1 << 64) - 1
+EXCP_SWI = 2
+EXCP_BKPT = 7
+
+
+class ARM64(CPU):
+    uc_arch = UC_ARCH_ARM64
+    uc_mode = UC_MODE_ARM
+    reg_module = arm64_const
+    reg_prefix = "UC_ARM64_REG_"
+    pc_reg = "pc"
+    sp_reg = "sp"
+    sigpanic_symbol = "runtime.sigpanic"
+    breakpoint = b"\x00\x00\x20\xd4"  # brk #0
+    breakpoint_intno = 7
+    breakpoint_pc_after = 0
+    syscall_nr_reg = "x8"
+    syscall_arg_regs = ("x0", "x1", "x2", "x3", "x4", "x5")
+    syscall_ret_reg = "x0"
+    c_arg_regs = ("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7")
+    c_ret_reg = "x0"
+
+    def __init__(self, arch) -> None:
+        super().__init__(arch)
+        self.lr_id = arm64_const.UC_ARM64_REG_X30
+
+    def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
+        self.write_word(sp, 0)  # the callee's saved-LR slot of a frame with no caller
+        uc = self.uc
+        uc.reg_write(self.sp_id, sp)
+        uc.reg_write(self.g_id, g)
+        uc.reg_write(self.ctx_id, ctx)
+        uc.reg_write(self.lr_id, ret)
+        uc.reg_write(self.pc_id, pc)
+
+    def return_from_hook(self, ints: Sequence[int] = ()) -> None:
+        for rid, v in zip(self.int_ids, ints):
+            self.uc.reg_write(rid, v & MASK)
+        self.uc.reg_write(self.pc_id, self.uc.reg_read(self.lr_id))
+
+    def return_from_c(self, value: int) -> None:
+        self.uc.reg_write(arm64_const.UC_ARM64_REG_X0, value & MASK)
+        self.uc.reg_write(self.pc_id, self.uc.reg_read(self.lr_id))
+
+    def inject_sigpanic(self, target: int, fault_pc: int) -> None:
+        # runtime/signal_arm64.go preparePanic: save LR below SP, pretend the faulting PC called sigpanic
+        sp = self.sp - 16
+        self.write_word(sp, self.uc.reg_read(self.lr_id))
+        self.sp = sp
+        if fault_pc:
+            self.uc.reg_write(self.lr_id, fault_pc)
+        self.pc = target
+
+    def set_tls(self, tp: int) -> None:
+        self.uc.reg_write(arm64_const.UC_ARM64_REG_TPIDR_EL0, tp)
+
+    def hook_interrupts(self, on_syscall, on_breakpoint, on_trap) -> None:
+        def on_intr(uc, intno, data):
+            if intno == EXCP_SWI:
+                on_syscall()
+            elif intno == EXCP_BKPT:
+                on_breakpoint(uc.reg_read(self.pc_id))
+            else:
+                on_trap(f"interrupt {intno}", uc.reg_read(self.pc_id))
+
+        self.uc.hook_add(UC_HOOK_INTR, on_intr)
+
+
+CPUClass = ARM64

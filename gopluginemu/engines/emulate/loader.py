@@ -1,0 +1,93 @@
+"""Map an object file into the emulated address space and apply its dynamic relocations.
+
+The image binds to itself, as if it were the only object in the process: a symbol it
+defines resolves to its own copy, an imported C function to an import stub the runtime
+services answer, and its TLS reference to the emulator's TLS block. Each relocation kind's
+meaning is defined once, in ``RELOCATIONS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from unicorn import UC_PROT_ALL
+
+from gopluginemu.engines.emulate.cpu import CPU
+from gopluginemu.engines.emulate.memory import PAGE, page_up
+from gopluginemu.errors import CorruptFileError
+from gopluginemu.formats.base import ObjectFile, Relocation
+
+
+@dataclass
+class Image:
+    """One object mapped at ``base``: ``addr(name)`` gives a symbol's live address."""
+
+    obj: ObjectFile
+    base: int
+    size: int
+    defined: dict[str, int]  # symbol name -> link-time value
+
+    def addr(self, name: str) -> int | None:
+        value = self.defined.get(name)
+        return None if value is None else self.base + value
+
+    def contains(self, addr: int) -> bool:
+        return self.base <= addr < self.base + self.size
+
+
+# kind -> value stored at the relocated word, from (S: symbol address, A: addend, B: base, T: TLS offset of S)
+RELOCATIONS: dict[str, Callable[[int, int, int, int], int]] = {
+    "relative": lambda S, A, B, T: B + A,
+    "abs": lambda S, A, B, T: S + A,
+    "glob_dat": lambda S, A, B, T: S + A,
+    "jump_slot": lambda S, A, B, T: S + A,
+    "tls_tpoff": lambda S, A, B, T: T + A,
+}
+
+
+def map_image(
+    cpu: CPU,
+    obj: ObjectFile,
+    base: int,
+    resolve_import: Callable[[str], int],
+    tls_offset: Callable[[int], int],
+) -> Image:
+    """Map ``obj`` at ``base`` with relocations applied; ``resolve_import(name)`` gives the address an
+    undefined symbol binds to and ``tls_offset(value)`` the thread-pointer offset of a TLS symbol."""
+    ranges = obj.load_ranges
+    if not ranges:
+        raise CorruptFileError(obj.path, "no loadable segments")
+    lo = ranges[0][0] & ~(PAGE - 1)
+    if lo != 0:
+        raise CorruptFileError(obj.path, f"first segment at {lo:#x}: a shared object's start at 0")
+    hi = page_up(max(a + n for a, n in ranges))
+    image = bytearray(hi)
+    for addr, size in ranges:
+        image[addr : addr + size] = obj.read(addr, size)
+    defined = {s.name: s.value for s in obj.symbols.values() if s.kind != "undefined"}
+    word, order, mask = obj.ptr_size, obj.byte_order, (1 << 8 * obj.ptr_size) - 1
+    resolved: dict[str, int] = {}
+    for rel in obj.relocations:
+        value = RELOCATIONS[rel.kind](*_operands(rel, base, defined, resolved, resolve_import, tls_offset))
+        if not 0 <= rel.offset <= hi - word:
+            raise CorruptFileError(obj.path, f"relocation at {rel.offset:#x} outside the image")
+        image[rel.offset : rel.offset + word] = (value & mask).to_bytes(word, order)
+    cpu.uc.mem_map(base, hi, UC_PROT_ALL)
+    cpu.uc.mem_write(base, bytes(image))
+    return Image(obj, base, hi, defined)
+
+
+def _operands(rel: Relocation, base, defined, resolved, resolve_import, tls_offset) -> tuple[int, int, int, int]:
+    S = T = 0
+    name = rel.symbol
+    if name:
+        if name in defined:
+            S = base + defined[name]
+            if rel.kind == "tls_tpoff":
+                T = tls_offset(defined[name])
+        else:
+            S = resolved.get(name)
+            if S is None:
+                S = resolved[name] = resolve_import(name)
+    return S, rel.addend, base, T

@@ -1,0 +1,262 @@
+"""The emulated Go process: one Unicorn CPU, the plugin image(s), the host's runtime state,
+and calls into Go code. ``EmuMachine`` implements ``engines.machine.Machine``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Callable, Sequence
+
+from unicorn import UC_ERR_FETCH_UNMAPPED, UC_HOOK_CODE, UC_HOOK_MEM_INVALID, UcError
+
+from gopluginemu.engines.emulate import memory as amem
+from gopluginemu.engines.emulate.cpu import cpu_for
+from gopluginemu.engines.emulate.loader import Image, map_image
+from gopluginemu.engines.emulate.runtime import services
+from gopluginemu.engines.emulate.runtime.host import GoHost
+from gopluginemu.engines.emulate.runtime.layout import runtime_layout
+from gopluginemu.engines.emulate.runtime.libc import LibC
+from gopluginemu.engines.emulate.runtime.syscalls import Kernel, Stop
+from gopluginemu.engines.emulate.runtime.syscalls.policy import Policy
+from gopluginemu.engines.machine import RawResult
+from gopluginemu.errors import EmulationLimitError, GoFatalError, GoPanic, UnsupportedArchError, UnsupportedGoVersionError
+from gopluginemu.gometa import GoBinary
+from gopluginemu.gometa.memory import Memory
+from gopluginemu.gometa.types import GoType, TypeReader
+from runtime_stubs.services import FPE_INTDIV, SEGV_MAPERR, SIGFPE, SIGSEGV
+
+MAX_FAULTS_PER_CALL = 10_000
+
+
+class _LiveObject:
+    """What ``gometa.Memory`` needs of an object, served from emulated memory."""
+
+    def __init__(self, machine: EmuMachine) -> None:
+        self.path = machine.path
+        self._m = machine
+        self.byte_order = machine.arch.byte_order
+        self.ptr_size = machine.arch.ptr_size
+
+    def read(self, addr: int, size: int) -> bytes:
+        return self._m.read(addr, size)
+
+    def pointer(self, addr: int) -> int:
+        return int.from_bytes(self._m.read(addr, self.ptr_size), self.byte_order)
+
+
+class EmuMachine:
+    """A plugin loaded into an emulated process whose host the emulator plays."""
+
+    def __init__(self, binary: GoBinary, policy: Policy | None = None) -> None:
+        obj = binary.obj
+        self.binary = binary
+        self.path = obj.path
+        self.arch = obj.arch
+        if obj.format != "elf" or obj.goos != "linux" or self.arch.goarch not in ("amd64", "arm64"):
+            raise UnsupportedArchError(
+                obj.path, f"the emulator runs linux/amd64 and linux/arm64 plugins; this is {obj.goos}/{self.arch.goarch}"
+            )
+        self.layout = binary.layout
+        rt = runtime_layout(self.layout.release)
+        if rt is None:
+            raise UnsupportedGoVersionError(obj.path, f"no runtime layout for go{self.layout.release}")
+        self.rt = rt
+        self.regabi = True
+        self.cpu = cpu_for(self.arch)
+        uc = self.cpu.uc
+        self.private = amem.Region(uc, amem.PRIVATE_BASE, 1 << 30, 1 << 20)
+        self.stacks = amem.Region(uc, amem.STACK_BASE, 8 << 30, 8 << 20)
+        self.heap = amem.Region(uc, amem.HEAP_BASE, 64 << 30, 64 << 20)
+        self.mmap_region = amem.Region(uc, amem.MMAP_BASE, 16 << 30, 16 << 20)
+        self.kernel = Kernel(self, policy)
+        self.libc = LibC(self)
+        self.breakpoints: dict[int, Callable[[], None]] = {}
+        self.dead: str | None = None  # why the process can no longer run Go code
+        self._stop: tuple[str, object] | None = None
+        self._fault_addr = 0
+        self._call_g = 0
+        self.tls = self.private.alloc(0x1000, 0x1000) + 0x800
+        self.cpu.set_tls(self.tls)
+        self.image: Image = map_image(self.cpu, obj, amem.IMAGE_BASE, self.libc.stub_for, self._tls_offset)
+        self.moduledata = self.image.base + binary.moduledata.addr
+        tls_var = next((n for n in ("runtime.tlsg", "runtime.tls_g") if n in self.image.defined), None)
+        self.tls_g = self.tls + self._tls_offset(self.image.defined[tls_var] if tls_var else 0)
+        self.cpu.hook_interrupts(self._on_syscall, self._on_breakpoint, self._on_trap)
+        uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_memory)
+        self.services = services.Services(self)
+        self.host = GoHost(self)
+
+    # -- Machine protocol --------------------------------------------------------------------
+
+    @property
+    def byte_order(self):
+        return self.arch.byte_order
+
+    @property
+    def ptr_size(self) -> int:
+        return self.arch.ptr_size
+
+    def read(self, addr: int, size: int) -> bytes:
+        try:
+            return bytes(self.cpu.uc.mem_read(addr, size))
+        except UcError as e:
+            raise GoFatalError(f"{self.path}: reading {size} bytes at {addr:#x}: {e}") from None
+
+    def write(self, addr: int, data: bytes) -> None:
+        try:
+            self.cpu.uc.mem_write(addr, bytes(data))
+        except UcError as e:
+            raise GoFatalError(f"{self.path}: writing {len(data)} bytes at {addr:#x}: {e}") from None
+
+    def word(self, addr: int) -> int:
+        return int.from_bytes(self.read(addr, 8), self.arch.byte_order)
+
+    def set_word(self, addr: int, value: int, size: int = 8) -> None:
+        self.write(addr, (value & (1 << 8 * size) - 1).to_bytes(size, self.arch.byte_order))
+
+    def alloc(self, size: int, typ: GoType | None = None) -> int:
+        return self.heap.alloc(max(size, 1), 16 if size >= 16 else 8)
+
+    def func_pc(self, name: str) -> int | None:
+        return self.image.addr(name)
+
+    def text_addr(self, off: int, base: int) -> int:
+        return self.host.text_addr(off)
+
+    @cached_property
+    def types(self) -> TypeReader:
+        md = self.binary.moduledata
+        return TypeReader(Memory(_LiveObject(self)), self.layout, self.image.base + md.words["types"])
+
+    @cached_property
+    def _type_symbols(self) -> dict[str, int]:
+        return {n[5:]: self.image.base + s.value for n, s in self.binary.obj.dynamic_symbols.items()
+                if n.startswith("type:") and s.kind != "undefined"}
+
+    def type_named(self, name: str) -> GoType | None:
+        addr = self._type_symbols.get(name)
+        if addr is not None:
+            return self.types.type_at(addr)
+        for addr in self._type_symbols.values():  # long names are mangled: compare the descriptors
+            try:
+                t = self.types.type_at(addr)
+            except Exception:  # noqa: BLE001 - a symbol that is not a descriptor
+                continue
+            if t.string == name:
+                self._type_symbols[name] = addr
+                return t
+        return None
+
+    def ensure_mapped(self, addr: int, size: int) -> bool:
+        """Whether [addr, addr+size) is inside memory the emulator mapped."""
+        return any(r.contains(addr) and r.contains(addr + size - 1)
+                   for r in (self.heap, self.mmap_region, self.stacks, self.private))
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def call(
+        self, pc: int, *, ctx: int = 0, ints: Sequence[int] = (), floats: Sequence[int] = (), stack: bytes = b""
+    ) -> RawResult:
+        """Run a Go function on the main goroutine (see ``engines.machine.Machine.call``)."""
+        return self.host.call_on(self.host.main_g, pc, ctx=ctx, ints=ints, floats=floats, stack=stack)
+
+    def run(self, g: int) -> None:
+        """Emulate from the current registers until goroutine ``g`` returns to goexit; faults become
+        Go panics as the kernel's signal delivery would make them."""
+        if self.dead:
+            raise GoFatalError(f"{self.path}: the Go runtime is dead ({self.dead})")
+        cpu, uc = self.cpu, self.cpu.uc
+        previous = self._call_g
+        self._call_g = g
+        faults = 0
+        try:
+            while True:
+                self._stop = None
+                try:
+                    uc.emu_start(cpu.pc, 0)
+                except Stop as stop:
+                    self._die(stop.kind, stop.message)
+                except UcError as e:
+                    faults += 1
+                    if faults > MAX_FAULTS_PER_CALL:
+                        self._die("fault", f"{faults} faults in one call (last: {e} at {cpu.pc:#x})")
+                    self._signal(SIGSEGV, SEGV_MAPERR, self._fault_addr, cpu.pc, e)
+                    continue
+                if self._stop is None:
+                    self._die("fault", f"emulation stopped unexpectedly at {cpu.pc:#x}")
+                kind, detail = self._stop
+                if kind == "return":
+                    return
+                if kind == "trap":
+                    self._signal(SIGFPE, FPE_INTDIV, detail, detail, None)
+                    continue
+                if kind == "panic":
+                    raise self.host.unrecovered_panic(detail)
+                self._die(kind, str(detail))
+        finally:
+            self._call_g = previous
+
+    def _die(self, kind: str, message: str) -> None:
+        self.dead = message
+        if kind == "deadlock":
+            raise EmulationLimitError(f"{self.path}: fatal error: {message}")
+        raise GoFatalError(f"{self.path}: {message}")
+
+    def _signal(self, sig: int, code: int, addr: int, pc: int, error: UcError | None) -> None:
+        """Deliver a synchronous signal the way Go's handler does: record it in g, then make the
+        faulting instruction look as if it called sigpanic."""
+        if error is not None and error.errno == UC_ERR_FETCH_UNMAPPED:
+            addr = pc  # a call through a bad function pointer faults on fetch
+        g = self.cpu.g
+        if not g:
+            self._die("fault", f"signal {sig} at {pc:#x} with no goroutine")
+        rt = self.rt
+        self.set_word(g + rt.off("g", "sig"), sig, 4)
+        self.set_word(g + rt.off("g", "sigcode0"), code)
+        self.set_word(g + rt.off("g", "sigcode1"), addr)
+        self.set_word(g + rt.off("g", "sigpc"), pc)
+        target = self.image.addr(self.cpu.sigpanic_symbol)
+        fault_pc = 0 if error is not None and error.errno == UC_ERR_FETCH_UNMAPPED else pc
+        self.cpu.inject_sigpanic(target, fault_pc)
+
+    # -- hooks -------------------------------------------------------------------------------
+
+    def stop(self, kind: str, detail: object = None) -> None:
+        """End the current ``emu_start`` with a reason ``run`` acts on."""
+        self._stop = (kind, detail)
+        self.cpu.uc.emu_stop()
+
+    def add_breakpoint(self, addr: int, handler: Callable[[], None]) -> None:
+        """Patch a trapping instruction over ``addr``; ``handler`` runs when code reaches it."""
+        self.write(addr, self.cpu.breakpoint)
+        self.breakpoints[addr] = handler
+
+    def add_code_hook(self, addr: int, handler: Callable[[], None]) -> None:
+        """Run ``handler`` whenever ``addr`` is about to execute (the instruction then runs as usual)."""
+        self.cpu.uc.hook_add(UC_HOOK_CODE, lambda uc, a, size, data: handler(), None, addr, addr)
+
+    def _on_breakpoint(self, addr: int) -> None:
+        handler = self.breakpoints.get(addr)
+        if handler is None:
+            self.stop("fault", f"unexpected breakpoint at {addr:#x}")
+            return
+        handler()
+
+    def _on_syscall(self) -> None:
+        nr, args = self.cpu.syscall_args()
+        self.cpu.set_syscall_result(self.kernel.dispatch(nr, args))
+
+    def _on_trap(self, kind: str, pc: int) -> None:
+        if kind == "divide":
+            self.stop("trap", pc)
+        else:
+            self.stop("fault", f"CPU exception {kind} at {pc:#x}")
+
+    def _on_invalid_memory(self, uc, access, address, size, value, data) -> bool:
+        self._fault_addr = address
+        return False
+
+    def _tls_offset(self, value: int) -> int:
+        """Thread-pointer offset of a TLS symbol of the image (our TLS block straddles TP)."""
+        if self.arch.tls_variant == 1:
+            return self.arch.tls_tcb_size + value
+        return value - 0x100

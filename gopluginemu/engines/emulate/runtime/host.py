@@ -1,0 +1,244 @@
+"""The host process around a plugin, as Go's own host would have set it up.
+
+A plugin carries the runtime's code but not the host's initialisers (``rt0_go``,
+``schedinit``, ``mallocinit``, ``doInit``, ``plugin_lastmoduleinit``): this module does their
+part — the module list, m0 with g0 and the main goroutine, TLS, the scheduler fields
+``schedinit`` sets, the plugin's own ``procresize(1)``, the plugin's static itabs, and its init
+tasks in Go's order — and then runs Go calls on the main goroutine.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from gopluginemu.engines.machine import RawResult
+from gopluginemu.errors import GoFatalError, GoPanic, InitPanic
+from runtime_stubs.services import G_RUNNING, HOST_VARIABLES, STACK_GUARD
+
+G0_STACK = 256 << 10
+MAIN_STACK = 64 << 10
+INIT_DONE = 2
+INIT_RUNNING = 1
+ARGS_RESERVE = 64  # bytes kept free above the argument area at the stack top
+
+
+class GoHost:
+    """Runtime state of one emulated process and Go calls on its goroutines."""
+
+    def __init__(self, machine) -> None:
+        self.m = machine
+        self.rt = machine.rt
+        self.layout = machine.layout
+        img = machine.image
+        self.sym = img.addr
+        self.goexit_ret = self._need("runtime.goexit.abi0") + machine.arch.abi.pc_quantum
+        machine.add_code_hook(self.goexit_ret, self._on_goexit)
+        self._link_modules()
+        self._set_host_variables()
+        self.m0 = self._need("runtime.m0")
+        self.g0 = self._new_g(G0_STACK, system=True)
+        self.main_g = self._new_g(MAIN_STACK, system=False)
+        self._setup_m0()
+        self._setup_sched()
+        self.call_on(self.g0, self._need("runtime.procresize"), ints=[1])
+        self._set_word(self.m0 + self.rt.off("m", "curg"), self.main_g)
+        allgadd = self.sym("runtime.allgadd")
+        if allgadd is not None:
+            self.call_on(self.g0, allgadd, ints=[self.main_g])
+        self._add_itabs()
+        self.inits_run = False
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _need(self, name: str) -> int:
+        addr = self.sym(name)
+        if addr is None:
+            raise GoFatalError(f"{self.m.path}: the plugin lacks {name}, which the emulated host needs")
+        return addr
+
+    def _word(self, addr: int) -> int:
+        return self.m.word(addr)
+
+    def _set_word(self, addr: int, value: int, size: int = 8) -> None:
+        self.m.set_word(addr, value, size)
+
+    def _md(self, field: str) -> int:
+        return self.m.moduledata + self.layout.off("moduledata", field)
+
+    # -- process state -----------------------------------------------------------------------
+
+    def _link_modules(self) -> None:
+        """firstmoduledata (an empty host module) -> the plugin's module; lastmoduledatap and
+        modulesSlice as modulesinit would leave them."""
+        md = self.m.moduledata
+        first = self._need("runtime.firstmoduledata")
+        self._set_word(first + self.layout.off("moduledata", "next"), md)
+        self._set_word(self._need("runtime.lastmoduledatap"), md)
+        backing = self.m.private.alloc(8, 8)
+        self._set_word(backing, md)
+        header = self.m.private.alloc(24, 8)
+        for i, v in enumerate((backing, 1, 1)):
+            self._set_word(header + 8 * i, v)
+        self._set_word(self._need("runtime.modulesSlice"), header)
+
+    def _set_host_variables(self) -> None:
+        for name, (size, value) in HOST_VARIABLES.items():
+            addr = self.sym(name)
+            if addr is not None:
+                self._set_word(addr, value, size)
+
+    def _new_g(self, stack_size: int, system: bool) -> int:
+        rt = self.rt
+        g = self.m.private.alloc(rt.size("g"), 16)
+        lo = self.m.stacks.alloc(stack_size, 0x1000)
+        hi = lo + stack_size
+        stack = rt.off("g", "stack")
+        self._set_word(g + stack + rt.off("stack", "lo"), lo)
+        self._set_word(g + stack + rt.off("stack", "hi"), hi)
+        self._set_word(g + rt.off("g", "stackguard0"), lo + STACK_GUARD)
+        self._set_word(g + rt.off("g", "stackguard1"), lo + STACK_GUARD if system else (1 << 64) - 1)
+        self._set_word(g + rt.off("g", "m"), self.m0)
+        sched = g + rt.off("g", "sched")
+        self._set_word(sched + rt.off("gobuf", "sp"), hi)
+        self._set_word(sched + rt.off("gobuf", "g"), g)
+        if not system:
+            self._set_word(g + rt.off("g", "atomicstatus"), G_RUNNING, 4)
+            self._set_word(g + rt.off("g", "goid"), 1)
+        return g
+
+    def _setup_m0(self) -> None:
+        rt, m0 = self.rt, self.m0
+        self._set_word(m0 + rt.off("m", "g0"), self.g0)
+        self._set_word(m0 + rt.off("m", "curg"), self.main_g)
+        self._set_word(m0 + rt.off("m", "procid"), 4242)
+        allm = self.sym("runtime.allm")
+        if allm is not None:
+            self._set_word(allm, m0)
+        mcache0 = self.sym("runtime.mcache0")
+        if mcache0 is not None:
+            self._set_word(mcache0, self.m.private.alloc(rt.size("mcache"), 16))
+
+    def _setup_sched(self) -> None:
+        rt = self.rt
+        sched = self._need("runtime.sched")
+        if rt.has("m", "idleNode") and rt.has("listHeadManual", "initialized"):
+            midle = sched + rt.off("schedt", "midle")
+            self._set_word(midle + rt.off("listHeadManual", "initialized"), 1, 1)
+            self._set_word(midle + rt.off("listHeadManual", "nodeOffset"), rt.off("m", "idleNode"))
+        self._set_word(sched + rt.off("schedt", "lastpoll"), self.m.kernel.monotonic_ns)
+        self._set_word(sched + rt.off("schedt", "maxmcount"), 10000, 4)
+        self._set_word(sched + rt.off("schedt", "mnext"), 1)
+        self._set_word(sched + rt.off("schedt", "goidgen"), 1)
+
+    def _add_itabs(self) -> None:
+        """Register the plugin's static itabs, as itabsinit/plugin_lastmoduleinit do, so that
+        itabs built at run time are the same objects the compiled code compares against."""
+        add = self.sym("runtime.itabAdd")
+        if add is None:
+            return
+        layout = self.layout
+        if layout.has("moduledata", "itablinks"):
+            data, n = self._word(self._md("itablinks")), self._word(self._md("itablinks") + 8)
+            itabs = [self._word(data + 8 * i) for i in range(n)]
+        else:
+            itabs = []
+            types = self._word(self._md("types"))
+            p = types + self._word(self._md("itaboffset"))
+            end = p + self._word(self._md("itabsize"))
+            fun = layout.off("ITab", "Fun")
+            methods = layout.off("InterfaceType", "Methods")
+            while p < end:
+                itabs.append(p)
+                inter = self._word(p + layout.off("ITab", "Inter"))
+                p += fun + 8 * max(1, self._word(inter + methods + 8))
+        for itab in itabs:
+            self.call_on(self.g0, add, ints=[itab])
+
+    def text_addr(self, off: int) -> int:
+        """moduledata.textAddr: a text offset to a PC through the module's text sections."""
+        tsm = self._md("textsectmap")
+        data, n = self._word(tsm), self._word(tsm + 8)
+        for i in range(n):
+            vaddr, end, base = (self._word(data + 24 * i + 8 * k) for k in range(3))
+            if vaddr <= off < end:
+                return base + off - vaddr
+        return self._word(self._md("text")) + off
+
+    # -- init tasks --------------------------------------------------------------------------
+
+    def run_inits(self) -> None:
+        """doInit over ``moduledata.inittasks`` in order; runtime's own task counts as done (the
+        host already ran it). A panic raises ``InitPanic``."""
+        if self.inits_run:
+            return
+        self.inits_run = True
+        runtime_task = self.sym("runtime..inittask")
+        if runtime_task is not None:
+            self._set_word(runtime_task, INIT_DONE, 4)
+        data, n = self._word(self._md("inittasks")), self._word(self._md("inittasks") + 8)
+        for i in range(n):
+            task = self._word(data + 8 * i)
+            self._do_init(task)
+
+    def _do_init(self, task: int) -> None:
+        order = self.m.arch.byte_order
+        state = int.from_bytes(self.m.read(task + self.layout.off("initTask", "state"), 4), order)
+        if state == INIT_DONE:
+            return
+        if state == INIT_RUNNING:
+            raise GoFatalError(f"{self.m.path}: fatal error: recursive call during initialization - linker skew")
+        nfns = int.from_bytes(self.m.read(task + self.layout.off("initTask", "nfns"), 4), order)
+        self._set_word(task, INIT_RUNNING, 4)
+        for j in range(nfns):
+            slot = task + 8 + 8 * j
+            try:
+                self.call_on(self.main_g, self._word(slot), ctx=slot)
+            except GoPanic as e:
+                raise InitPanic(e.message, e.value, e.go_type, e.go_traceback) from None
+        self._set_word(task, INIT_DONE, 4)
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def _on_goexit(self) -> None:
+        if self.m.cpu.g == self.m._call_g:
+            self.m.stop("return")
+
+    def call_on(
+        self, g: int, pc: int, *, ctx: int = 0, ints: Sequence[int] = (), floats: Sequence[int] = (), stack: bytes = b""
+    ) -> RawResult:
+        """Call the Go function at ``pc`` on goroutine ``g`` (the main goroutine, or g0 for the
+        runtime's own set-up), with the argument area at the top of its stack."""
+        m, rt, cpu, arch = self.m, self.rt, self.m.cpu, self.m.arch
+        hi_addr = g + rt.off("g", "stack") + rt.off("stack", "hi")
+        hi = self._word(hi_addr)
+        area = (len(stack) + 15) & ~15
+        entry_sp = (hi - ARGS_RESERVE - area - arch.abi.args_offset) & ~15
+        args = entry_sp + arch.abi.args_offset
+        if stack:
+            m.write(args, stack)
+        self._set_word(g + rt.off("g", "stktopsp"), entry_sp + (0 if arch.abi.link_register else 8))
+        self._set_word(m.tls_g, g)
+        saved = cpu.uc.context_save() if m._call_g else None
+        cpu.set_args(ints, floats)
+        cpu.enter(pc, entry_sp, self.goexit_ret, g, ctx)
+        try:
+            m.run(g)
+            out_ints, out_floats = cpu.results()
+            new_hi = self._word(hi_addr)
+            out_stack = m.read(args + new_hi - hi, len(stack)) if stack else b""
+            return RawResult(out_ints, out_floats, out_stack)
+        finally:
+            if saved is not None:
+                cpu.uc.context_restore(saved)
+
+    def unrecovered_panic(self, panic: int) -> GoPanic:
+        """The GoPanic for a panic that reached fatalpanic; the main goroutine is reset so the
+        plugin stays usable, like a host that recovered."""
+        from gopluginemu.engines.emulate.runtime.panics import describe_panic
+
+        error = describe_panic(self, panic)
+        g = self.m.cpu.g or self.main_g
+        rt = self.rt
+        self._set_word(g + rt.off("g", "_panic"), 0)
+        self._set_word(g + rt.off("g", "_defer"), 0)
+        return error
