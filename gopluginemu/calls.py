@@ -539,6 +539,15 @@ def bound_method(value: GoValue, name: str) -> GoFunc | None:
     return GoFunc(machine, entry.mtyp, entry.tfn, name=f"{value.type.string}.{name}", receiver=value)
 
 
+def itab_off(machine: Machine, field: str) -> int:
+    """Offset of ``Type`` or ``Fun`` in an itab (``abi.ITab`` from Go 1.23; ``runtime.itab``'s
+    ``_type``/``fun`` before)."""
+    L = machine.layout
+    if L.has("ITab", field):
+        return L.off("ITab", field)
+    return L.off("ITab", {"Type": "_type", "Fun": "fun", "Inter": "inter"}[field])
+
+
 def interface_methods(iface_type: GoType) -> list[str]:
     """Method names of an interface type in itab order (Go sorts them by name)."""
     return [n for n, _ in iface_type.methods]
@@ -558,9 +567,8 @@ def itab_method(value: GoValue, name: str) -> GoFunc | None:
     itab, data = value.word(0), value.word(1)
     if itab == 0:
         raise ValueError(f"{t.string}.{name}: nil interface (Go: invalid memory address or nil pointer dereference)")
-    L = machine.layout
     ps = machine.ptr_size
-    fn = int.from_bytes(machine.read(itab + L.off("ITab", "Fun") + i * ps, ps), machine.byte_order)
+    fn = int.from_bytes(machine.read(itab + itab_off(machine, "Fun") + i * ps, ps), machine.byte_order)
     recv = GoValue(word_type(ps), data.to_bytes(ps, machine.byte_order), machine)
     return GoFunc(machine, t.methods[i][1], fn, name=f"{t.string}.{name}", receiver=recv)
 
@@ -592,6 +600,7 @@ __all__ = [
     "find_method",
     "frame_for",
     "itab_method",
+    "itab_off",
     "method_table",
     "results_from",
     "type_align",

@@ -115,3 +115,12 @@ class PolicyError(GoPluginError):
 class EmulationLimitError(GoPluginError):
     """A call exceeded a limit the caller set (instructions or virtual time), or every
     goroutine was blocked (Go's "all goroutines are asleep - deadlock!")."""
+
+
+class PluginOpenError(GoPluginError):
+    """``open`` failed the way Go's ``plugin.Open`` fails; ``str(e)`` is Go's error text
+    (``plugin.Open("NAME"): plugin already loaded``)."""
+
+    def __init__(self, message: str, path: str) -> None:
+        self.path = str(path)
+        super().__init__(message)

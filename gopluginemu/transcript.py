@@ -93,6 +93,10 @@ def format_float(f: float, bits: int = 64) -> str:
         return "NaN"
     if math.isinf(f):
         return "+Inf" if f > 0 else "-Inf"
+    if bits == 32:
+        f = _f32_convert(f)
+        if math.isinf(f):
+            return "+Inf" if f > 0 else "-Inf"
     raw = struct.unpack("<" + ifmt, struct.pack("<" + fmt, f))[0]
     neg = raw >> (mantbits + expbits)
     biased = (raw >> mantbits) & ((1 << expbits) - 1)

@@ -50,6 +50,7 @@ from gopluginemu.calls import (
     find_method,
     frame_for,
     itab_method,
+    itab_off,
     results_from,
     word_type,
 )
@@ -63,7 +64,7 @@ POINTER_SHAPED = frozenset(("Pointer", "Chan", "Map", "Func", "UnsafePointer"))
 ITER_SIZE = 256  # bytes for a map iterator (hiter / maps.Iter fit with room to spare)
 # the plugin functions the map support calls, tried in order (name pairs for iteration)
 MAP_ITER_FUNCS = (("reflect.mapIterStart", "reflect.mapIterNext"), ("reflect.mapiterinit", "reflect.mapiternext"))
-MAP_MAKE_FUNCS = ("runtime.makemap", "reflect.makemap")
+MAP_MAKE_FUNCS = ("runtime.makemap", "reflect.makemap", "runtime.makemap_small")
 MAP_ASSIGN_FUNCS = ("reflect.mapassign0", "reflect.mapassign")
 ANY_TYPES = {bool: "bool", int: "int", float: "float64", str: "string", bytes: "[]uint8"}
 
@@ -225,7 +226,7 @@ def dynamic_type(v: GoValue) -> GoType:
     first = v.word(0)
     m = v.machine
     if v.type.methods:
-        first = int.from_bytes(m.read(first + m.layout.off("ITab", "Type"), m.ptr_size), m.byte_order)
+        first = int.from_bytes(m.read(first + itab_off(m, "Type"), m.ptr_size), m.byte_order)
     return m.types.type_at(first)
 
 
@@ -344,8 +345,10 @@ def map_items(v: GoValue) -> list[tuple[GoValue, GoValue]]:
 
 
 def make_map(machine: Machine, typ: GoType, pairs: list[tuple[GoValue, GoValue]]) -> GoValue:
-    """A new map of type ``typ`` holding ``pairs``, built by the plugin's ``runtime.makemap`` and
-    ``reflect.mapassign0`` (``reflect.mapassign`` in Go 1.21)."""
+    """A new map of type ``typ`` holding ``pairs``, made by the plugin's ``runtime.makemap(t, hint,
+    nil)`` (else ``reflect.makemap(t, hint)``, else the typeless ``runtime.makemap_small()``, which
+    is all some plugins link) and filled by ``reflect.mapassign0(t, m, &key, &elem)`` (else its
+    wrapper ``reflect.mapassign``, same arguments)."""
     make = _first_pc(machine, MAP_MAKE_FUNCS)
     put = _first_pc(machine, MAP_ASSIGN_FUNCS)
     if make is None or put is None:
@@ -356,7 +359,12 @@ def make_map(machine: Machine, typ: GoType, pairs: list[tuple[GoValue, GoValue]]
         )
     ps = machine.ptr_size
     w = word_type(ps)
-    (mp,) = call_words(machine, make[1], [(w, typ.addr), (w, len(pairs)), (w, 0)], 1)
+    make_args = {
+        "runtime.makemap": [(w, typ.addr), (w, len(pairs)), (w, 0)],
+        "reflect.makemap": [(w, typ.addr), (w, len(pairs))],
+        "runtime.makemap_small": [],
+    }[make[0]]
+    (mp,) = call_words(machine, make[1], make_args, 1)
     for k, e in pairs:
         kp = _copy_out(machine, k)
         ep = _copy_out(machine, e)

@@ -26,7 +26,7 @@ STOPS = {
 
 # Entry points watched without changing what they do.
 WATCHED = {
-    "runtime.gopanic": "panic_value",
+    "runtime.gopanic": "record_panic",
 }
 
 # Host variables the emulator sets before the plugin's code runs (what schedinit, osinit and

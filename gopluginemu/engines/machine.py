@@ -54,9 +54,20 @@ class Machine(Protocol):
         the element type when the block holds pointers (None: no pointers)."""
 
     def call(
-        self, pc: int, *, ctx: int = 0, ints: Sequence[int] = (), floats: Sequence[int] = (), stack: bytes = b""
+        self,
+        pc: int,
+        *,
+        ctx: int = 0,
+        ints: Sequence[int] = (),
+        floats: Sequence[int] = (),
+        stack: bytes = b"",
+        n_ints: int | None = None,
+        n_floats: int | None = None,
     ) -> RawResult:
         """Run the Go function whose ABIInternal entry is ``pc`` on the main goroutine.
+
+        ``n_ints``/``n_floats``: how many result registers the caller needs (default: all);
+        reading fewer makes calls cheaper. ``RawResult`` lists are that long.
 
         ``ctx`` goes in the closure-context register, ``ints``/``floats`` in the argument
         registers (floats as raw 64-bit register contents), ``stack`` at the start of the

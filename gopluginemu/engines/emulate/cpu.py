@@ -97,9 +97,12 @@ class CPU:
         for rid, v in zip(self.float_ids, floats):
             self.uc.reg_write(rid, v)
 
-    def results(self) -> tuple[list[int], list[int]]:
+    def results(self, n_ints: int | None = None, n_floats: int | None = None) -> tuple[list[int], list[int]]:
+        """The first ``n_ints``/``n_floats`` result registers (all when None)."""
         read = self.uc.reg_read
-        return [read(r) for r in self.int_ids], [read(r) & (1 << 64) - 1 for r in self.float_ids]
+        ints = self.int_ids if n_ints is None else self.int_ids[:n_ints]
+        floats = self.float_ids if n_floats is None else self.float_ids[:n_floats]
+        return [read(r) for r in ints], [read(r) & (1 << 64) - 1 for r in floats]
 
     def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
         """Registers for a Go call of ``pc`` whose entry SP is ``sp`` (8-byte slot there is the
@@ -116,6 +119,10 @@ class CPU:
 
     def c_args(self, n: int) -> list[int]:
         return [self.reg(r) for r in self.c_arg_regs[:n]]
+
+    def caller_at_entry(self) -> tuple[int, int]:
+        """(return PC, caller's SP) while stopped at the first instruction of a function."""
+        raise NotImplementedError
 
     def inject_sigpanic(self, target: int, fault_pc: int) -> None:
         """Make the faulting instruction look like it called ``target`` (the signal path's preparePanic)."""

@@ -51,6 +51,10 @@ class AMD64(CPU):
         self.uc.reg_write(x86_const.UC_X86_REG_RAX, value & MASK)
         self._pop_return()
 
+    def caller_at_entry(self) -> tuple[int, int]:
+        sp = self.sp
+        return self.read_word(sp), sp + 8
+
     def inject_sigpanic(self, target: int, fault_pc: int) -> None:
         if fault_pc:
             sp = self.sp - 8

@@ -52,6 +52,9 @@ class ARM64(CPU):
         self.uc.reg_write(arm64_const.UC_ARM64_REG_X0, value & MASK)
         self.uc.reg_write(self.pc_id, self.uc.reg_read(self.lr_id))
 
+    def caller_at_entry(self) -> tuple[int, int]:
+        return self.uc.reg_read(self.lr_id), self.sp
+
     def inject_sigpanic(self, target: int, fault_pc: int) -> None:
         # runtime/signal_arm64.go preparePanic: save LR below SP, pretend the faulting PC called sigpanic
         sp = self.sp - 16

@@ -154,10 +154,20 @@ class EmuMachine:
     # -- calls -------------------------------------------------------------------------------
 
     def call(
-        self, pc: int, *, ctx: int = 0, ints: Sequence[int] = (), floats: Sequence[int] = (), stack: bytes = b""
+        self,
+        pc: int,
+        *,
+        ctx: int = 0,
+        ints: Sequence[int] = (),
+        floats: Sequence[int] = (),
+        stack: bytes = b"",
+        n_ints: int | None = None,
+        n_floats: int | None = None,
     ) -> RawResult:
         """Run a Go function on the main goroutine (see ``engines.machine.Machine.call``)."""
-        return self.host.call_on(self.host.main_g, pc, ctx=ctx, ints=ints, floats=floats, stack=stack)
+        return self.host.call_on(
+            self.host.main_g, pc, ctx=ctx, ints=ints, floats=floats, stack=stack, n_ints=n_ints, n_floats=n_floats
+        )
 
     def run(self, g: int) -> None:
         """Emulate from the current registers until goroutine ``g`` returns to goexit; faults become

@@ -204,7 +204,16 @@ class GoHost:
             self.m.stop("return")
 
     def call_on(
-        self, g: int, pc: int, *, ctx: int = 0, ints: Sequence[int] = (), floats: Sequence[int] = (), stack: bytes = b""
+        self,
+        g: int,
+        pc: int,
+        *,
+        ctx: int = 0,
+        ints: Sequence[int] = (),
+        floats: Sequence[int] = (),
+        stack: bytes = b"",
+        n_ints: int | None = None,
+        n_floats: int | None = None,
     ) -> RawResult:
         """Call the Go function at ``pc`` on goroutine ``g`` (the main goroutine, or g0 for the
         runtime's own set-up), with the argument area at the top of its stack."""
@@ -219,26 +228,35 @@ class GoHost:
         self._set_word(g + rt.off("g", "stktopsp"), entry_sp + (0 if arch.abi.link_register else 8))
         self._set_word(m.tls_g, g)
         saved = cpu.uc.context_save() if m._call_g else None
+        saved_g = self._word(m.tls_g) if saved is not None else 0
         cpu.set_args(ints, floats)
         cpu.enter(pc, entry_sp, self.goexit_ret, g, ctx)
         try:
             m.run(g)
-            out_ints, out_floats = cpu.results()
+            out_ints, out_floats = cpu.results(n_ints, n_floats)
             new_hi = self._word(hi_addr)
             out_stack = m.read(args + new_hi - hi, len(stack)) if stack else b""
             return RawResult(out_ints, out_floats, out_stack)
         finally:
             if saved is not None:
                 cpu.uc.context_restore(saved)
+                self._set_word(m.tls_g, saved_g)
 
     def unrecovered_panic(self, panic: int) -> GoPanic:
         """The GoPanic for a panic that reached fatalpanic; the main goroutine is reset so the
         plugin stays usable, like a host that recovered."""
-        from gopluginemu.engines.emulate.runtime.panics import describe_panic
+        from gopluginemu.engines.emulate.runtime.panics import describe_panic, sprint_value
 
-        error = describe_panic(self, panic)
         g = self.m.cpu.g or self.main_g
+        error = describe_panic(self, panic, g)
         rt = self.rt
         self._set_word(g + rt.off("g", "_panic"), 0)
         self._set_word(g + rt.off("g", "_defer"), 0)
+        typ, data = error.value
+        if typ and error.go_type != "string":
+            text = sprint_value(self, typ, data)
+            if text is not None:
+                error.message = text
+                error.args = (text,)
+        error.value = (typ, data)
         return error

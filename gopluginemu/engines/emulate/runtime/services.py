@@ -63,7 +63,7 @@ class Services:
 
     # -- watched and stops -------------------------------------------------------------------
 
-    def panic_value(self) -> None:
+    def record_panic(self) -> None:
         read = self.cpu.uc.reg_read
         self.panic_value = (read(self.cpu.int_ids[0]), read(self.cpu.int_ids[1]))
 
