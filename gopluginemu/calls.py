@@ -77,6 +77,8 @@ class Assignment:
     stack_args_size: int = 0
     results_offset: int = 0
     spill_offset: int = 0
+    n_int_results: int = 0  # result registers used (what the caller must read back)
+    n_float_results: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -189,13 +191,14 @@ def assign(
     stack_args = a.S
     a.I = a.FP = 0
     out_slots = [a.assign(t) for t in results]
+    r_i, r_f = a.I, a.FP
     a.pointer_align()
     spill_start = a.S
     for s in in_slots:
         if s.in_registers:
             s.spill_offset = a.stack(s.type)
     a.pointer_align()
-    return Assignment(in_slots, out_slots, a.S, n_i, n_f, stack_args, stack_args, spill_start)
+    return Assignment(in_slots, out_slots, a.S, n_i, n_f, stack_args, stack_args, spill_start, r_i, r_f)
 
 
 # -- register contents -------------------------------------------------------------------
@@ -309,12 +312,17 @@ class GoFunc:
         if fn_type.kind != "Func":
             raise TypeError(f"{fn_type.string} is not a func type")
         self.machine = machine
-        self.type = fn_type
+        self.gotype = fn_type
         self.pc = pc
         self.ctx = ctx
         self.name = name or fn_type.string
         self.receiver = receiver
         self._assignment: Assignment | None = None
+
+    @property
+    def type(self) -> str:
+        """The func's Go type as ``%T`` prints it (``func(string) string``)."""
+        return self.gotype.string
 
     @classmethod
     def from_funcval(cls, machine: Machine, fn_type: GoType, funcval: int, name: str | None = None) -> GoFunc:
@@ -328,14 +336,14 @@ class GoFunc:
     def assignment(self) -> Assignment:
         if self._assignment is None:
             m = self.machine
-            params = list(self.type.params)
+            params = list(self.gotype.params)
             if self.receiver is not None:
                 params.insert(0, self.receiver.type)
             abi = m.arch.abi
             regs = m.regabi and abi is not None
             self._assignment = assign(
                 params,
-                self.type.results,
+                self.gotype.results,
                 len(abi.int_regs) if regs else 0,
                 len(abi.float_regs) if regs else 0,
                 m.ptr_size,
@@ -347,9 +355,9 @@ class GoFunc:
     def _convert_args(self, args: tuple) -> list[GoValue]:
         from gopluginemu.values import GoValue, from_python
 
-        params = self.type.params
+        params = self.gotype.params
         n = len(params)
-        if self.type.variadic:
+        if self.gotype.variadic:
             fixed = n - 1
             if len(args) < fixed:
                 raise TypeError(f"{self.name}: wants at least {fixed} argument(s), got {len(args)}")
@@ -398,9 +406,12 @@ class GoFunc:
         abi = m.arch.abi
         f32 = abi.float32 if abi is not None else "low32"
         ints, floats, stack = frame_for(a, data, m.byte_order, m.ptr_size, f32)
-        raw = m.call(self.pc, ctx=self.ctx, ints=ints, floats=floats, stack=stack)
+        raw = m.call(
+            self.pc, ctx=self.ctx, ints=ints, floats=floats, stack=stack,
+            n_ints=a.n_int_results, n_floats=a.n_float_results,
+        )
         outs = results_from(a, raw, m.byte_order, m.ptr_size, f32)
-        return [GoValue(t, d, m) for t, d in zip(self.type.results, outs)]
+        return [GoValue(t, d, m) for t, d in zip(self.gotype.results, outs)]
 
     def call_raw(self, *args: Any) -> list[GoValue]:
         """Call with Python (or ``GoValue``) arguments; the results as ``GoValue``s."""
@@ -415,12 +426,12 @@ class GoFunc:
         return tuple(r.to_python() for r in results)
 
     def __repr__(self) -> str:
-        return f"<GoFunc {self.name} {self.type.string} pc={self.pc:#x}>"
+        return f"<GoFunc {self.name} {self.gotype.string} pc={self.pc:#x}>"
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, GoFunc)
-            and (self.pc, self.ctx, self.type.string) == (other.pc, other.ctx, other.type.string)
+            and (self.pc, self.ctx, self.gotype.string) == (other.pc, other.ctx, other.gotype.string)
             and (self.receiver is None) == (other.receiver is None)
             and (self.receiver is None or self.receiver == other.receiver)
         )
@@ -527,12 +538,13 @@ def find_method(machine: Machine, t: GoType, name: str) -> MethodEntry | None:
     return None
 
 
-def bound_method(value: GoValue, name: str) -> GoFunc | None:
+def bound_method(value: GoValue, name: str, exported_only: bool = True) -> GoFunc | None:
     """The method ``name`` of a concrete value (its type's method set) bound to the value, called
-    through the method's ``Tfn`` with the value as receiver; None if the type has no such method."""
+    through the method's ``Tfn`` with the value as receiver; None if the type has no such method
+    (unexported methods count only with ``exported_only=False``, as ``MethodByName`` skips them)."""
     machine = value.machine
     entry = find_method(machine, value.type, name)
-    if entry is None:
+    if entry is None or (exported_only and not entry.exported):
         return None
     if entry.tfn is None or entry.mtyp is None:
         raise AttributeError(f"{value.type.string}.{name}: the linker dropped this method (unreachable)")
@@ -573,13 +585,15 @@ def itab_method(value: GoValue, name: str) -> GoFunc | None:
     return GoFunc(machine, t.methods[i][1], fn, name=f"{t.string}.{name}", receiver=recv)
 
 
-def dynamic_method(machine: Machine, dyn_type: GoType, data_word: int, name: str) -> GoFunc | None:
+def dynamic_method(
+    machine: Machine, dyn_type: GoType, data_word: int, name: str, exported_only: bool = True
+) -> GoFunc | None:
     """Method ``name`` of a value stored in an interface (``data_word`` its data word), called
     through the method's ``Ifn`` (which takes the data word as receiver)."""
     from gopluginemu.values import GoValue
 
     entry = find_method(machine, dyn_type, name)
-    if entry is None or entry.mtyp is None:
+    if entry is None or entry.mtyp is None or (exported_only and not entry.exported):
         return None
     if entry.ifn is None:
         raise AttributeError(f"{dyn_type.string}.{name}: the linker dropped this method (unreachable)")

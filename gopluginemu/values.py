@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from gopluginemu.calls import (
     COMPLEX_KINDS,
@@ -292,7 +292,7 @@ def call_words(machine: Machine, pc: int, args: list[tuple[GoType, int]], n_resu
     data = [val.to_bytes(t.size, order) for t, val in args]
     f32 = abi.float32 if abi is not None else "low32"
     ints, floats, stack = frame_for(a, data, order, ps, f32)
-    raw = machine.call(pc, ints=ints, floats=floats, stack=stack)
+    raw = machine.call(pc, ints=ints, floats=floats, stack=stack, n_ints=a.n_int_results, n_floats=a.n_float_results)
     return [int.from_bytes(d, order) for d in results_from(a, raw, order, ps, f32)]
 
 
@@ -895,8 +895,8 @@ def from_python(machine: Machine, typ: GoType, obj: Any) -> GoValue:
         if obj is None:
             return GoValue.zero(m, t)
         if isinstance(obj, GoFunc):
-            if obj.type.string != t.string:
-                raise TypeError(f"wants {t.string}, got {obj.type.string}")
+            if obj.type != t.string:
+                raise TypeError(f"wants {t.string}, got {obj.type}")
             if obj.receiver is not None:
                 raise TypeError("cannot pass a bound method value to Go")
             if obj.ctx:
@@ -942,10 +942,6 @@ def _float_bytes(x: float, size: int, order: str, name: str) -> bytes:
         except OverflowError:
             raise OverflowError(f"{x!r} does not fit in {name}") from None
     return _pack_float(x, size, order)
-
-
-def iter_fields(v: GoValue) -> Iterator[tuple[str, bool, GoValue]]:
-    yield from v.fields()
 
 
 __all__ = [

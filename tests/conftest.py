@@ -70,3 +70,8 @@ def go_tool_nm(go: str, path: Path) -> str:
     """What `go tool nm` prints for a file, run with the toolchain that built it."""
     return subprocess.run([str(toolchains.go_binary(go)), "tool", "nm", str(path)],
                           capture_output=True, text=True, check=True).stdout
+
+
+# What the emulator is checked on against Go's own transcripts (issue 4's scope).
+EMULATED_GO = ("1.24.11", "1.27.3")
+EMULATED_TARGETS = ("linux/amd64", "linux/arm64")

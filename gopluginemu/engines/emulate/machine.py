@@ -18,7 +18,7 @@ from gopluginemu.engines.emulate.runtime.libc import LibC
 from gopluginemu.engines.emulate.runtime.syscalls import Kernel, Stop
 from gopluginemu.engines.emulate.runtime.syscalls.policy import Policy
 from gopluginemu.engines.machine import RawResult
-from gopluginemu.errors import EmulationLimitError, GoFatalError, GoPanic, UnsupportedArchError, UnsupportedGoVersionError
+from gopluginemu.errors import EmulationLimitError, GoFatalError, UnsupportedArchError, UnsupportedGoVersionError
 from gopluginemu.gometa import GoBinary
 from gopluginemu.gometa.memory import Memory
 from gopluginemu.gometa.types import GoType, TypeReader

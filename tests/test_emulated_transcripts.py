@@ -1,0 +1,36 @@
+"""The emulator's answers equal Go's: every corpus scenario, run by the Python port of the
+reference host (``gopluginemu.scenario``) on the emulated plugins, gives the transcript Go's
+own ``plugin`` package gave for the same files, entry by entry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import EMULATED_GO, EMULATED_TARGETS, built_plugin, transcript
+from corpus import builds, matrix
+from gopluginemu.scenario import run_scenario
+
+CASES = [
+    (go, target, scenario, stripped)
+    for go in EMULATED_GO
+    for target in EMULATED_TARGETS
+    for scenario in matrix.scenarios()
+    if builds.scenario_runs_on(scenario, target)
+    for stripped in (False, True)
+]
+
+
+@pytest.mark.parametrize(
+    "go,target,scenario,stripped", CASES, ids=[f"{g}-{t}-{s}{'-stripped' if x else ''}" for g, t, s, x in CASES]
+)
+def test_emulator_transcript_equals_go(go, target, scenario, stripped):
+    recorded = transcript(go, target, scenario, stripped)
+    assert recorded.fatal is None, "the reference host died; nothing to compare entry by entry"
+    ops = json.loads(builds.scenario_file(scenario).read_text())["ops"]
+    paths = {name: str(built_plugin(go, target, name, stripped)) for name in builds.scenario_plugins(scenario)}
+    events = run_scenario(ops, paths)
+    assert len(events) == len(recorded.events)
+    for i, (mine, gos) in enumerate(zip(events, recorded.events)):
+        assert mine == gos, f"event {i} ({ops[i]['op']} {ops[i].get('symbol', ops[i].get('plugin', ''))})"
