@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 
 from gopluginemu.engines.emulate import EmuMachine, Policy
+from gopluginemu.engines.emulate.machine import DEFAULT_TIME_LIMIT
 from gopluginemu.errors import GoPluginError, PluginOpenError, SymbolNotFoundError, UnreadableFileError
 from gopluginemu.formats import open_object
 from gopluginemu.gometa import GoBinary
@@ -108,9 +109,13 @@ class _Failed:
 @dataclass
 class Session:
     """What Go's ``plugin`` package keeps per process: plugins by real path, and the packages
-    (with their link-time hashes) and plugin paths already loaded."""
+    (with their link-time hashes) and plugin paths already loaded.
+
+    ``policy`` decides what the plugins' system calls get (default: nothing reaches the host);
+    ``time_limit`` is the wall-clock seconds one call or one open may run (None: no limit)."""
 
     policy: Policy | None = None
+    time_limit: float | None = DEFAULT_TIME_LIMIT
     plugins: dict[str, Plugin | _Failed] = field(default_factory=dict)
     package_hashes: dict[str, bytes] = field(default_factory=dict)
     pluginpaths: set[str] = field(default_factory=set)
@@ -138,7 +143,7 @@ class Session:
             if problem:
                 self.plugins[real] = _Failed(problem)
                 raise PluginOpenError(f'plugin.Open("{short}"): {problem}', name)
-            machine = EmuMachine(binary, self.policy)
+            machine = EmuMachine(binary, self.policy, self.time_limit)
             plugin = Plugin(name, machine)
             self._register(binary)
             self.plugins[real] = plugin

@@ -14,6 +14,10 @@ ANSWERED = {
     r"runtime\.stackalloc$": "stack_alloc",
     r"runtime\.stackfree$": "stack_free",
     r"runtime\.SetFinalizer$": "ignore",
+    r"runtime\.addCleanup$": "ignore",
+    # weak pointers (unique.Make, weak.Make): with no collector a weak pointer is a strong one
+    r"(internal/)?weak\.runtime_registerWeakPointer$": "weak_handle",
+    r"(internal/)?weak\.runtime_makeStrongFromWeak$": "strong_from_weak",
 }
 
 # Entry points where the emulated run stops: name -> what happened.
@@ -43,6 +47,16 @@ HOST_VARIABLES = {
     "_cgo_munmap": (8, 0),
     "_cgo_sigaction": (8, 0),
 }
+
+# GODEBUG settings the emulator's host runs with: field of runtime.debug -> (size, value).
+# sbrk=1 is Go's own "never free memory" mode, which is what the emulator's bump allocator is:
+# finalizers and cleanups become no-ops and weak pointers stay valid, as in Go under sbrk=1.
+GODEBUG = {"sbrk": (4, 1)}
+
+# mheap_.arenas[0]: the second-level heap arena index (1 << (heapAddrBits 48 - logHeapArenaBytes
+# 26) entries on 64-bit Linux and darwin). Left nil by the missing mallocinit; all-empty, it
+# makes spanOf() answer "not a heap span" for every pointer instead of faulting.
+ARENA_L2_ENTRIES = 1 << 22
 
 # Goroutine status values (runtime/runtime2.go, unchanged 1.21-1.27)
 G_RUNNING = 2

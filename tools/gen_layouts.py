@@ -70,10 +70,14 @@ RUNTIME_STRUCTS: dict[str, tuple[str, ...]] = {
     "_defer": ("runtime._defer",),
     "mcache": ("runtime.mcache",),
     "listHeadManual": ("runtime.listHeadManual",),
-    "moduledata": ("runtime.moduledata",),
     "timers": ("runtime.timers",),
     "eface": ("runtime.eface",),
     "iface": ("runtime.iface",),
+    "mheap": ("runtime.mheap",),
+}
+# Runtime variables whose (often anonymous) struct types the emulator fills in: name -> variable.
+RUNTIME_VARS: dict[str, str] = {
+    "debug": "runtime.debug",  # GODEBUG settings (sbrk)
 }
 
 KINDS = (
@@ -96,7 +100,17 @@ CONSTS = (
 NAME_FLAGS = {"exported": 1, "tag": 2, "pkgpath": 4, "embedded": 8}
 
 
-def build_probe(go: Path, out: Path, cache: Path) -> None:
+# The arches whose runtime layouts are generated, with the C compiler cgo needs for each: the
+# runtime's own structs (mheap above all) differ between them in places; the internal/abi ones don't.
+RUNTIME_ARCHES = {
+    "amd64": "gcc",
+    "arm64": "aarch64-linux-gnu-gcc",
+    "ppc64le": "powerpc64le-linux-gnu-gcc",
+    "s390x": "s390x-linux-gnu-gcc",
+}
+
+
+def build_probe(go: Path, out: Path, cache: Path, goarch: str = "amd64") -> None:
     env = dict(
         os.environ,
         GOTOOLCHAIN="local",
@@ -104,7 +118,8 @@ def build_probe(go: Path, out: Path, cache: Path) -> None:
         GOFLAGS="",
         CGO_ENABLED="1",
         GOOS="linux",
-        GOARCH="amd64",
+        GOARCH=goarch,
+        CC=RUNTIME_ARCHES[goarch],
         GOCACHE=str(cache),
     )
     subprocess.run([str(go), "build", "-buildmode=plugin", "-o", str(out), "."], cwd=PROBE, env=env, check=True)
@@ -125,11 +140,22 @@ def _offset(die) -> int:
     raise ValueError(f"unhandled member location {loc!r}")
 
 
+def _struct_layout(die) -> dict:
+    fields = {
+        child.attributes["DW_AT_name"].value.decode(): _offset(child)
+        for child in die.iter_children()
+        if child.tag == "DW_TAG_member" and "DW_AT_name" in child.attributes
+    }
+    return {"size": die.attributes["DW_AT_byte_size"].value, "fields": fields}
+
+
 def read_dwarf(path: Path) -> tuple[dict[str, dict], dict[str, int]]:
-    """Struct layouts (by DWARF name) and integer constants of a probe plugin."""
+    """Struct layouts (by DWARF name, and for RUNTIME_VARS by variable) and integer constants of a
+    probe plugin."""
     with open(path, "rb") as f:
         dwarf = ELFFile(f).get_dwarf_info()
         wanted = {n for table in (STRUCTS, RUNTIME_STRUCTS) for names in table.values() for n in names}
+        variables = set(RUNTIME_VARS.values())
         structs: dict[str, dict] = {}
         consts: dict[str, int] = {}
         for cu in dwarf.iter_CUs():
@@ -139,12 +165,11 @@ def read_dwarf(path: Path) -> tuple[dict[str, dict], dict[str, int]]:
                     continue
                 name = name_attr.value.decode()
                 if die.tag == "DW_TAG_structure_type" and name in wanted and name not in structs:
-                    fields = {
-                        child.attributes["DW_AT_name"].value.decode(): _offset(child)
-                        for child in die.iter_children()
-                        if child.tag == "DW_TAG_member" and "DW_AT_name" in child.attributes
-                    }
-                    structs[name] = {"size": die.attributes["DW_AT_byte_size"].value, "fields": fields}
+                    structs[name] = _struct_layout(die)
+                elif die.tag == "DW_TAG_variable" and name in variables and "var:" + name not in structs:
+                    typ = die.get_DIE_from_attribute("DW_AT_type")
+                    if typ.tag == "DW_TAG_structure_type":
+                        structs["var:" + name] = _struct_layout(typ)
                 elif die.tag == "DW_TAG_constant" and name.startswith("internal/abi."):
                     short = name.removeprefix("internal/abi.")
                     if short in CONSTS and "DW_AT_const_value" in die.attributes:
@@ -169,6 +194,9 @@ def layout_for(path: Path) -> dict:
         found = next((structs[n] for n in names if n in structs), None)
         if found is not None:
             runtime[logical] = found
+    for logical, var in RUNTIME_VARS.items():
+        if "var:" + var in structs:
+            runtime[logical] = structs["var:" + var]
     return {"structs": table, "consts": dict(sorted(consts.items())), "name_flags": NAME_FLAGS}, runtime
 
 
@@ -182,6 +210,8 @@ def pclntab_magic(path: Path, pcheader_field: int) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--go-dir", type=Path, default=Path.home() / ".cache" / "gopluginemu" / "go")
+    ap.add_argument("--gocache", type=Path, default=Path.home() / ".cache" / "gopluginemu" / "gocache",
+                    help="GOCACHE for the probe builds (the corpus's, so they are warm)")
     ap.add_argument("versions", nargs="*", help="Go versions (folders of --go-dir); default: all found")
     args = ap.parse_args()
     versions = args.versions or sorted(
@@ -194,10 +224,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for version in versions:
             release = ".".join(version.split(".")[:2])
-            out = Path(tmp) / f"probe-{version}.so"
-            print(f"gen_layouts: go{version}", file=sys.stderr)
-            build_probe(args.go_dir / version / "go" / "bin" / "go", out, Path(tmp) / f"cache-{version}")
-            layouts[release], runtime[release] = layout_for(out)
+            go = args.go_dir / version / "go" / "bin" / "go"
+            runtime[release] = {}
+            for goarch in RUNTIME_ARCHES:
+                out = Path(tmp) / f"probe-{version}-{goarch}.so"
+                print(f"gen_layouts: go{version} linux/{goarch}", file=sys.stderr)
+                build_probe(go, out, args.gocache, goarch)
+                abi, runtime[release][goarch] = layout_for(out)
+                if goarch == "amd64":
+                    layouts[release] = abi
             sources[release] = f"go{version}"
     text = (
         '"""Per-Go-release layouts of the runtime and internal/abi structures gometa decodes.\n\n'
@@ -210,9 +245,8 @@ def main() -> None:
     OUTPUT.write_text(text)
     RUNTIME_OUTPUT.write_text(
         '"""Per-Go-release layouts of the runtime structures the emulator sets up as the host.\n\n'
-        "GENERATED by tools/gen_layouts.py from the DWARF of tools/layoutprobe (linux/amd64) built\n"
-        "with each release; do not edit. Field offsets are the same on every 64-bit Go target;\n"
-        "sizes of g, m and p differ slightly by arch, so the emulator allocates with slack.\n"
+        "GENERATED by tools/gen_layouts.py from the DWARF of tools/layoutprobe built for each\n"
+        "linux arch with each release; do not edit. RUNTIME_LAYOUTS[release][goarch][struct].\n"
         '"""\n\n'
         f"SOURCES = {pprint.pformat(sources, sort_dicts=False)}\n\n"
         f"RUNTIME_LAYOUTS = {pprint.pformat(runtime, sort_dicts=False, width=110)}\n"

@@ -8,7 +8,6 @@ from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_HOOK_INTR, UC_MODE_64, x86_con
 
 from gopluginemu.engines.emulate.cpu import CPU
 
-MASK = (1 << 64) - 1
 
 
 class AMD64(CPU):
@@ -27,28 +26,28 @@ class AMD64(CPU):
     syscall_ret_reg = "rax"
     c_arg_regs = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
     c_ret_reg = "rax"
+    wide_float_regs = True
 
     def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
         self.write_word(sp, ret)
-        uc = self.uc
-        uc.reg_write(self.sp_id, sp)
-        uc.reg_write(self.g_id, g)
-        uc.reg_write(self.ctx_id, ctx)
-        uc.reg_write(x86_const.UC_X86_REG_XMM15, 0)
-        uc.reg_write(self.pc_id, pc)
+        self.write(self.sp_id, sp)
+        self.write(self.g_id, g)
+        self.write(self.ctx_id, ctx)
+        self.write_float(x86_const.UC_X86_REG_XMM15, 0)
+        self.write(self.pc_id, pc)
 
     def _pop_return(self) -> None:
-        sp = self.uc.reg_read(self.sp_id)
-        self.uc.reg_write(self.pc_id, self.read_word(sp))
-        self.uc.reg_write(self.sp_id, sp + 8)
+        sp = self.read(self.sp_id)
+        self.write(self.pc_id, self.read_word(sp))
+        self.write(self.sp_id, sp + 8)
 
     def return_from_hook(self, ints: Sequence[int] = ()) -> None:
         for rid, v in zip(self.int_ids, ints):
-            self.uc.reg_write(rid, v & MASK)
+            self.write(rid, v)
         self._pop_return()
 
     def return_from_c(self, value: int) -> None:
-        self.uc.reg_write(x86_const.UC_X86_REG_RAX, value & MASK)
+        self.write(x86_const.UC_X86_REG_RAX, value)
         self._pop_return()
 
     def caller_at_entry(self) -> tuple[int, int]:
@@ -68,9 +67,9 @@ class AMD64(CPU):
     def hook_interrupts(self, on_syscall, on_breakpoint, on_trap) -> None:
         def on_intr(uc, intno, data):
             if intno == 3:
-                on_breakpoint(uc.reg_read(self.pc_id) - 1)
+                on_breakpoint(self.read(self.pc_id) - 1)
             else:
-                on_trap("divide" if intno == 0 else f"interrupt {intno}", uc.reg_read(self.pc_id))
+                on_trap("divide" if intno == 0 else f"interrupt {intno}", self.read(self.pc_id))
 
         self.uc.hook_add(UC_HOOK_INTR, on_intr)
         self.uc.hook_add(UC_HOOK_INSN, lambda uc, data: on_syscall(), None, 1, 0, x86_const.UC_X86_INS_SYSCALL)

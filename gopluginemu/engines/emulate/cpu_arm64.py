@@ -8,7 +8,6 @@ from unicorn import UC_ARCH_ARM64, UC_HOOK_INTR, UC_MODE_ARM, arm64_const
 
 from gopluginemu.engines.emulate.cpu import CPU
 
-MASK = (1 << 64) - 1
 EXCP_SWI = 2
 EXCP_BKPT = 7
 
@@ -36,32 +35,31 @@ class ARM64(CPU):
 
     def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
         self.write_word(sp, 0)  # the callee's saved-LR slot of a frame with no caller
-        uc = self.uc
-        uc.reg_write(self.sp_id, sp)
-        uc.reg_write(self.g_id, g)
-        uc.reg_write(self.ctx_id, ctx)
-        uc.reg_write(self.lr_id, ret)
-        uc.reg_write(self.pc_id, pc)
+        self.write(self.sp_id, sp)
+        self.write(self.g_id, g)
+        self.write(self.ctx_id, ctx)
+        self.write(self.lr_id, ret)
+        self.write(self.pc_id, pc)
 
     def return_from_hook(self, ints: Sequence[int] = ()) -> None:
         for rid, v in zip(self.int_ids, ints):
-            self.uc.reg_write(rid, v & MASK)
-        self.uc.reg_write(self.pc_id, self.uc.reg_read(self.lr_id))
+            self.write(rid, v)
+        self.write(self.pc_id, self.read(self.lr_id))
 
     def return_from_c(self, value: int) -> None:
-        self.uc.reg_write(arm64_const.UC_ARM64_REG_X0, value & MASK)
-        self.uc.reg_write(self.pc_id, self.uc.reg_read(self.lr_id))
+        self.write(arm64_const.UC_ARM64_REG_X0, value)
+        self.write(self.pc_id, self.read(self.lr_id))
 
     def caller_at_entry(self) -> tuple[int, int]:
-        return self.uc.reg_read(self.lr_id), self.sp
+        return self.read(self.lr_id), self.sp
 
     def inject_sigpanic(self, target: int, fault_pc: int) -> None:
         # runtime/signal_arm64.go preparePanic: save LR below SP, pretend the faulting PC called sigpanic
         sp = self.sp - 16
-        self.write_word(sp, self.uc.reg_read(self.lr_id))
+        self.write_word(sp, self.read(self.lr_id))
         self.sp = sp
         if fault_pc:
-            self.uc.reg_write(self.lr_id, fault_pc)
+            self.write(self.lr_id, fault_pc)
         self.pc = target
 
     def set_tls(self, tp: int) -> None:
@@ -72,9 +70,9 @@ class ARM64(CPU):
             if intno == EXCP_SWI:
                 on_syscall()
             elif intno == EXCP_BKPT:
-                on_breakpoint(uc.reg_read(self.pc_id))
+                on_breakpoint(self.read(self.pc_id))
             else:
-                on_trap(f"interrupt {intno}", uc.reg_read(self.pc_id))
+                on_trap(f"interrupt {intno}", self.read(self.pc_id))
 
         self.uc.hook_add(UC_HOOK_INTR, on_intr)
 

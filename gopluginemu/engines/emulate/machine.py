@@ -8,7 +8,10 @@ from typing import Callable, Sequence
 
 from unicorn import UC_ERR_FETCH_UNMAPPED, UC_HOOK_CODE, UC_HOOK_MEM_INVALID, UcError
 
+import time
+
 from gopluginemu.engines.emulate import memory as amem
+from gopluginemu.engines.emulate import watchdog
 from gopluginemu.engines.emulate.cpu import cpu_for
 from gopluginemu.engines.emulate.loader import Image, map_image
 from gopluginemu.engines.emulate.runtime import services
@@ -25,6 +28,7 @@ from gopluginemu.gometa.types import GoType, TypeReader
 from runtime_stubs.services import FPE_INTDIV, SEGV_MAPERR, SIGFPE, SIGSEGV
 
 MAX_FAULTS_PER_CALL = 10_000
+DEFAULT_TIME_LIMIT = 60.0  # seconds of wall-clock time one call (or the inits) may run
 
 
 class _LiveObject:
@@ -46,7 +50,7 @@ class _LiveObject:
 class EmuMachine:
     """A plugin loaded into an emulated process whose host the emulator plays."""
 
-    def __init__(self, binary: GoBinary, policy: Policy | None = None) -> None:
+    def __init__(self, binary: GoBinary, policy: Policy | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> None:
         obj = binary.obj
         self.binary = binary
         self.path = obj.path
@@ -56,9 +60,9 @@ class EmuMachine:
                 obj.path, f"the emulator runs linux/amd64 and linux/arm64 plugins; this is {obj.goos}/{self.arch.goarch}"
             )
         self.layout = binary.layout
-        rt = runtime_layout(self.layout.release)
+        rt = runtime_layout(self.layout.release, self.arch.goarch)
         if rt is None:
-            raise UnsupportedGoVersionError(obj.path, f"no runtime layout for go{self.layout.release}")
+            raise UnsupportedGoVersionError(obj.path, f"no runtime layout for go{self.layout.release} on {self.arch.goarch}")
         self.rt = rt
         self.regabi = True
         self.cpu = cpu_for(self.arch)
@@ -74,6 +78,8 @@ class EmuMachine:
         self._stop: tuple[str, object] | None = None
         self._fault_addr = 0
         self._call_g = 0
+        self.time_limit = time_limit  # None: no limit
+        self.run_started: float | None = None
         self.tls = self.private.alloc(0x1000, 0x1000) + 0x800
         self.cpu.set_tls(self.tls)
         self.image: Image = map_image(self.cpu, obj, amem.IMAGE_BASE, self.libc.stub_for, self._tls_offset)
@@ -83,6 +89,7 @@ class EmuMachine:
         self.cpu.hook_interrupts(self._on_syscall, self._on_breakpoint, self._on_trap)
         uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_memory)
         self.services = services.Services(self)
+        watchdog.watch(self)
         self.host = GoHost(self)
 
     # -- Machine protocol --------------------------------------------------------------------
@@ -177,6 +184,8 @@ class EmuMachine:
         cpu, uc = self.cpu, self.cpu.uc
         previous = self._call_g
         self._call_g = g
+        if not previous:
+            self.run_started = time.monotonic()
         faults = 0
         try:
             while True:
@@ -204,11 +213,20 @@ class EmuMachine:
                 self._die(kind, str(detail))
         finally:
             self._call_g = previous
+            if not previous:
+                self.run_started = None
+
+    def over_limit(self) -> None:
+        """Called by the watchdog thread: stop the run that has used up its time."""
+        self._stop = ("limit", f"a call ran longer than {self.time_limit:g} s (the machine's time_limit)")
+        self.cpu.uc.emu_stop()
 
     def _die(self, kind: str, message: str) -> None:
         self.dead = message
         if kind == "deadlock":
             raise EmulationLimitError(f"{self.path}: fatal error: {message}")
+        if kind == "limit":
+            raise EmulationLimitError(f"{self.path}: {message}; the plugin cannot be used after it")
         raise GoFatalError(f"{self.path}: {message}")
 
     def _signal(self, sig: int, code: int, addr: int, pc: int, error: UcError | None) -> None:

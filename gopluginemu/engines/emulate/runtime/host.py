@@ -13,7 +13,7 @@ from typing import Sequence
 
 from gopluginemu.engines.machine import RawResult
 from gopluginemu.errors import GoFatalError, GoPanic, InitPanic
-from runtime_stubs.services import G_RUNNING, HOST_VARIABLES, STACK_GUARD
+from runtime_stubs.services import ARENA_L2_ENTRIES, G_RUNNING, GODEBUG, HOST_VARIABLES, STACK_GUARD
 
 G0_STACK = 256 << 10
 MAIN_STACK = 64 << 10
@@ -35,6 +35,7 @@ class GoHost:
         machine.add_code_hook(self.goexit_ret, self._on_goexit)
         self._link_modules()
         self._set_host_variables()
+        self._set_environment(machine.kernel.policy.env)
         self.m0 = self._need("runtime.m0")
         self.g0 = self._new_g(G0_STACK, system=True)
         self.main_g = self._new_g(MAIN_STACK, system=False)
@@ -86,6 +87,30 @@ class GoHost:
             addr = self.sym(name)
             if addr is not None:
                 self._set_word(addr, value, size)
+        debug = self.sym("runtime.debug")
+        if debug is not None and "debug" in self.rt.structs:
+            for field, (size, value) in GODEBUG.items():
+                if self.rt.has("debug", field):
+                    self._set_word(debug + self.rt.off("debug", field), value, size)
+        mheap = self.sym("runtime.mheap_")
+        if mheap is not None and self.rt.has("mheap", "arenas"):
+            l2 = self.m.private.alloc(ARENA_L2_ENTRIES * 8, 0x1000)
+            self._set_word(mheap + self.rt.off("mheap", "arenas"), l2)
+
+    def _set_environment(self, env: list[str]) -> None:
+        """runtime.envs as goenvs would fill it: the environment the policy gives the plugin."""
+        addr = self.sym("runtime.envs")
+        if addr is None or not env:
+            return
+        backing = self.m.heap.alloc(16 * len(env), 16)
+        for i, item in enumerate(env):
+            data = item.encode()
+            ptr = self.m.heap.alloc(max(len(data), 1), 8)
+            self.m.write(ptr, data)
+            self._set_word(backing + 16 * i, ptr)
+            self._set_word(backing + 16 * i + 8, len(data))
+        for i, v in enumerate((backing, len(env), len(env))):
+            self._set_word(addr + 8 * i, v)
 
     def _new_g(self, stack_size: int, system: bool) -> int:
         rt = self.rt

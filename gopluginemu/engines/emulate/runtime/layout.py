@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from runtime_stubs.layouts_gen import RUNTIME_LAYOUTS
 
-SLACK = 256  # g/m/p are a little larger on some arches than on the amd64 probe
+SLACK = 256  # room beyond the generated size of the structs the emulator allocates
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class RuntimeLayout:
         return self.structs[struct]["size"] + SLACK
 
 
-def runtime_layout(release: str) -> RuntimeLayout | None:
-    entry = RUNTIME_LAYOUTS.get(release)
+def runtime_layout(release: str, goarch: str) -> RuntimeLayout | None:
+    """The layouts of ``release`` on ``goarch`` (darwin uses its arch's linux layouts: the fields
+    the emulator touches sit before ``m.mOS``, the only part that differs)."""
+    entry = RUNTIME_LAYOUTS.get(release, {}).get(goarch)
     return None if entry is None else RuntimeLayout(release, entry)

@@ -15,6 +15,7 @@ class Services:
     def __init__(self, machine) -> None:
         self.m = machine
         self.panic_value: tuple[int, int] = (0, 0)
+        self.weak_handles: dict[int, int] = {}
         cpu = machine.cpu
         self.cpu = cpu
         names = machine.image.defined
@@ -37,46 +38,56 @@ class Services:
     # -- answered ----------------------------------------------------------------------------
 
     def allocate(self) -> None:
-        size = self.cpu.uc.reg_read(self.cpu.int_ids[0])
+        size = self.cpu.int_arg(0)
         self.cpu.return_from_hook([self.m.heap.alloc(max(size, 1), 16 if size >= 16 else 8)])
 
     def persistent_alloc(self) -> None:
-        read = self.cpu.uc.reg_read
-        size, align = read(self.cpu.int_ids[0]), read(self.cpu.int_ids[1])
+        size, align = self.cpu.int_arg(0), self.cpu.int_arg(1)
         align = align if align and align & (align - 1) == 0 else 8
         self.cpu.return_from_hook([self.m.heap.alloc(max(size, 1), max(align, 8))])
 
     def stack_alloc(self) -> None:
-        n = self.cpu.uc.reg_read(self.cpu.int_ids[0]) & 0xFFFFFFFF
+        n = self.cpu.int_arg(0) & 0xFFFFFFFF
         lo = self.m.stacks.alloc(n, min(max(n, 16), 0x1000))
         self.cpu.return_from_hook([lo, lo + n])
 
     def stack_free(self) -> None:
-        read = self.cpu.uc.reg_read
-        lo, hi = read(self.cpu.int_ids[0]), read(self.cpu.int_ids[1])
+        lo, hi = self.cpu.int_arg(0), self.cpu.int_arg(1)
         if self.m.stacks.contains(lo) and hi > lo:
             self.m.stacks.free(lo, hi - lo)
         self.cpu.return_from_hook()
 
     def ignore(self) -> None:
-        self.cpu.return_from_hook()
+        self.cpu.return_from_hook([0])
+
+    def weak_handle(self) -> None:
+        """The one handle of an object (``getOrAddWeakHandle``): a word that points at it."""
+        p = self.cpu.int_arg(0)
+        handle = self.weak_handles.get(p)
+        if handle is None:
+            handle = self.weak_handles[p] = self.m.heap.alloc(8, 8)
+            self.m.set_word(handle, p)
+        self.cpu.return_from_hook([handle])
+
+    def strong_from_weak(self) -> None:
+        """The object a weak handle points at (never collected here, so always alive)."""
+        handle = self.cpu.int_arg(0)
+        self.cpu.return_from_hook([self.m.word(handle) if handle else 0])
 
     # -- watched and stops -------------------------------------------------------------------
 
     def record_panic(self) -> None:
-        read = self.cpu.uc.reg_read
-        self.panic_value = (read(self.cpu.int_ids[0]), read(self.cpu.int_ids[1]))
+        self.panic_value = (self.cpu.int_arg(0), self.cpu.int_arg(1))
 
     def _stopper(self, kind: str):
         def stop() -> None:
             if kind in ("throw", "fatal"):
-                read = self.cpu.uc.reg_read
-                ptr, n = read(self.cpu.int_ids[0]), read(self.cpu.int_ids[1])
+                ptr, n = self.cpu.int_arg(0), self.cpu.int_arg(1)
                 text = self.m.read(ptr, min(n, 4096)).decode("utf-8", "replace") if ptr and n else ""
                 self.m.stop("throw", f"fatal error: {text}")
             elif kind == "fatalthrow":
                 self.m.stop("throw", "fatal error (runtime.fatalthrow)")
             else:
-                self.m.stop("panic", self.cpu.uc.reg_read(self.cpu.int_ids[0]))
+                self.m.stop("panic", self.cpu.int_arg(0))
 
         return stop
