@@ -79,9 +79,9 @@ def run_disasm(args: argparse.Namespace) -> int:
 
 
 def _loaded(args: argparse.Namespace):
-    from gopluginemu.api import open as open_plugin  # the emulator loads only for these commands
+    from gopluginemu.api import Session  # the emulator loads only for these commands
 
-    return open_plugin(args.path, mode=args.mode)
+    return Session().open(args.path, mode=args.mode)  # one command, one process
 
 
 def run_load(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import hashlib
 EAGAIN = 11
 ENOSYS = 38
 PID = 4242
+CLONE_THREAD = 0x10000
 
 
 def handlers(k) -> dict:
@@ -41,7 +42,9 @@ def handlers(k) -> dict:
         raise Stop("signal", "the plugin sent a signal to its own process (Go's crash path)")
 
     def clone(args):
-        return -EAGAIN  # one thread only: Go's runtime never needs another with GOMAXPROCS=1
+        if args[0] & CLONE_THREAD:
+            return -EAGAIN  # one thread only: Go's runtime never needs another with GOMAXPROCS=1
+        return -k.policy.refuse("process", "clone", args)  # fork/exec of a new process
 
     def sched_getaffinity(args):
         if args[1] >= 8:
@@ -74,7 +77,7 @@ def handlers(k) -> dict:
         "rt_sigreturn": zero, "setitimer": zero, "timer_create": ident(-ENOSYS), "timer_settime": zero,
         "timer_delete": zero, "sched_yield": zero, "exit_group": exit_group, "exit": exit_thread,
         "kill": signal_self, "tkill": signal_self, "tgkill": signal_self, "clone": clone,
-        "fork": ident(-EAGAIN), "execve": k.refuse("process", "execve"), "wait4": ident(-10),
+        "fork": k.refuse("process", "fork"), "execve": k.refuse("process", "execve"), "wait4": ident(-10),
         "getpid": ident(PID), "gettid": ident(PID), "getppid": ident(1), "getuid": ident(1000),
         "geteuid": ident(1000), "getgid": ident(1000), "getegid": ident(1000),
         "sched_getaffinity": sched_getaffinity, "sched_setaffinity": zero, "uname": uname,
