@@ -112,10 +112,12 @@ class Session:
     (with their link-time hashes) and plugin paths already loaded.
 
     ``policy`` decides what the plugins' system calls get (default: nothing reaches the host);
-    ``time_limit`` is the wall-clock seconds one call or one open may run (None: no limit)."""
+    ``time_limit`` is the wall-clock seconds one call or one open may run (None: no limit);
+    ``gc_trigger`` how many bytes the plugin allocates between two collections of its heap."""
 
     policy: Policy | None = None
     time_limit: float | None = DEFAULT_TIME_LIMIT
+    gc_trigger: int | None = None  # bytes allocated between collections (None: the heap's default; 0: before every call)
     plugins: dict[str, Plugin | _Failed] = field(default_factory=dict)
     package_hashes: dict[str, bytes] = field(default_factory=dict)
     pluginpaths: set[str] = field(default_factory=set)
@@ -144,6 +146,8 @@ class Session:
                 self.plugins[real] = _Failed(problem)
                 raise PluginOpenError(f'plugin.Open("{short}"): {problem}', name)
             machine = EmuMachine(binary, self.policy, self.time_limit)
+            if self.gc_trigger is not None:
+                machine.heap.trigger = self.gc_trigger
             plugin = Plugin(name, machine)
             self._register(binary)
             self.plugins[real] = plugin

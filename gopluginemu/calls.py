@@ -318,6 +318,9 @@ class GoFunc:
         self.name = name or fn_type.string
         self.receiver = receiver
         self._assignment: Assignment | None = None
+        keep = getattr(machine, "keep_alive", None)
+        if keep is not None:
+            keep(self)
 
     @property
     def type(self) -> str:

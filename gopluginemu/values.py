@@ -76,10 +76,17 @@ class MapSupportError(GoPluginError, TypeError):
 # -- GoValue -----------------------------------------------------------------------------
 
 
+def _keep_alive(machine: Machine, obj: Any) -> None:
+    """Tell the machine's collector (if it has one) that ``obj`` refers to Go memory."""
+    keep = getattr(machine, "keep_alive", None)
+    if keep is not None:
+        keep(obj)
+
+
 class GoValue:
     """A Go value: its descriptor, its ``type.size`` raw bytes, and the machine it lives in."""
 
-    __slots__ = ("type", "data", "machine")
+    __slots__ = ("type", "data", "machine", "__weakref__")
 
     def __init__(self, type: GoType, data: bytes, machine: Machine) -> None:  # noqa: A002
         if len(data) != type.size:
@@ -87,6 +94,7 @@ class GoValue:
         self.type = type
         self.data = bytes(data)
         self.machine = machine
+        _keep_alive(machine, self)
 
     @classmethod
     def at(cls, machine: Machine, typ: GoType, addr: int) -> GoValue:
@@ -451,6 +459,7 @@ class Pointer:
         self.machine = machine
         self.gotype = gotype
         self.address = address
+        _keep_alive(machine, self)
 
     @property
     def type(self) -> str:
@@ -509,6 +518,7 @@ class GoChan:
         self.machine = machine
         self.gotype = gotype
         self.address = address
+        _keep_alive(machine, self)
 
     @property
     def type(self) -> str:

@@ -1,6 +1,7 @@
 """The emulator's answers equal Go's: every corpus scenario, run by the Python port of the
 reference host (``gopluginemu.scenario``) on the emulated plugins, gives the transcript Go's
-own ``plugin`` package gave for the same files, entry by entry."""
+own ``plugin`` package gave for the same files, entry by entry — also with the emulator's heap
+collected before every call."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from tests.conftest import EMULATED_GO, EMULATED_TARGETS, built_plugin, transcript
 from corpus import builds, matrix
+from gopluginemu.api import Session
 from gopluginemu.scenario import run_scenario
 
 CASES = [
@@ -30,7 +32,9 @@ def test_emulator_transcript_equals_go(go, target, scenario, stripped):
     assert recorded.fatal is None, "the reference host died; nothing to compare entry by entry"
     ops = json.loads(builds.scenario_file(scenario).read_text())["ops"]
     paths = {name: str(built_plugin(go, target, name, stripped)) for name in builds.scenario_plugins(scenario)}
-    events = run_scenario(ops, paths)
+    # unstripped runs collect the heap before every call, so a root the collector missed shows
+    session = Session(gc_trigger=None if stripped else 0)
+    events = run_scenario(ops, paths, session)
     assert len(events) == len(recorded.events)
     for i, (mine, gos) in enumerate(zip(events, recorded.events)):
         assert mine == gos, f"event {i} ({ops[i]['op']} {ops[i].get('symbol', ops[i].get('plugin', ''))})"

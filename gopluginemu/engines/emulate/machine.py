@@ -15,6 +15,7 @@ from gopluginemu.engines.emulate import watchdog
 from gopluginemu.engines.emulate.cpu import cpu_for
 from gopluginemu.engines.emulate.loader import Image, map_image
 from gopluginemu.engines.emulate.runtime import services
+from gopluginemu.engines.emulate.runtime.heap import GCStats, GoHeap
 from gopluginemu.engines.emulate.runtime.host import GoHost
 from gopluginemu.engines.emulate.runtime.layout import runtime_layout
 from gopluginemu.engines.emulate.runtime.libc import LibC
@@ -69,7 +70,7 @@ class EmuMachine:
         uc = self.cpu.uc
         self.private = amem.Region(uc, amem.PRIVATE_BASE, 1 << 30, 1 << 20)
         self.stacks = amem.Region(uc, amem.STACK_BASE, 8 << 30, 8 << 20)
-        self.heap = amem.Region(uc, amem.HEAP_BASE, 64 << 30, 64 << 20)
+        self.heap = GoHeap(amem.Region(uc, amem.HEAP_BASE, 64 << 30, 64 << 20), self.arch.byte_order)
         self.mmap_region = amem.Region(uc, amem.MMAP_BASE, 16 << 30, 16 << 20)
         self.kernel = Kernel(self, policy)
         self.libc = LibC(self)
@@ -121,7 +122,15 @@ class EmuMachine:
         self.write(addr, (value & (1 << 8 * size) - 1).to_bytes(size, self.arch.byte_order))
 
     def alloc(self, size: int, typ: GoType | None = None) -> int:
-        return self.heap.alloc(max(size, 1), 16 if size >= 16 else 8)
+        return self.heap.alloc(size, scan=typ is not None)
+
+    def keep_alive(self, obj) -> None:
+        """Root the Go memory ``obj`` (a Python-side Go value) refers to while it lives."""
+        self.heap.register(obj)
+
+    def collect(self, extra_words: Sequence[int] = ()) -> GCStats:
+        """Run the heap's collector now (between calls); ``extra_words`` are further roots."""
+        return self.heap.collect(self.read, self.host.root_ranges(), list(extra_words))
 
     def func_pc(self, name: str) -> int | None:
         return self.image.addr(name)
@@ -156,7 +165,7 @@ class EmuMachine:
     def ensure_mapped(self, addr: int, size: int) -> bool:
         """Whether [addr, addr+size) is inside memory the emulator mapped."""
         return any(r.contains(addr) and r.contains(addr + size - 1)
-                   for r in (self.heap, self.mmap_region, self.stacks, self.private))
+                   for r in (self.heap.region, self.mmap_region, self.stacks, self.private))
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -172,6 +181,8 @@ class EmuMachine:
         n_floats: int | None = None,
     ) -> RawResult:
         """Run a Go function on the main goroutine (see ``engines.machine.Machine.call``)."""
+        if not self._call_g and self.heap.should_collect():
+            self.collect([*ints, ctx, *self.heap._words(bytes(stack))])
         return self.host.call_on(
             self.host.main_g, pc, ctx=ctx, ints=ints, floats=floats, stack=stack, n_ints=n_ints, n_floats=n_floats
         )

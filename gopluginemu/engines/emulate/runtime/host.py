@@ -17,6 +17,7 @@ from runtime_stubs.services import ARENA_L2_ENTRIES, G_RUNNING, GODEBUG, HOST_VA
 
 G0_STACK = 256 << 10
 MAIN_STACK = 64 << 10
+G_DEAD_BYTES = {"little": (6).to_bytes(4, "little"), "big": (6).to_bytes(4, "big")}  # _Gdead
 INIT_DONE = 2
 INIT_RUNNING = 1
 ARGS_RESERVE = 64  # bytes kept free above the argument area at the stack top
@@ -102,10 +103,10 @@ class GoHost:
         addr = self.sym("runtime.envs")
         if addr is None or not env:
             return
-        backing = self.m.heap.alloc(16 * len(env), 16)
+        backing = self.m.heap.persistent(16 * len(env), 16)
         for i, item in enumerate(env):
             data = item.encode()
-            ptr = self.m.heap.alloc(max(len(data), 1), 8)
+            ptr = self.m.heap.persistent(len(data))
             self.m.write(ptr, data)
             self._set_word(backing + 16 * i, ptr)
             self._set_word(backing + 16 * i + 8, len(data))
@@ -178,6 +179,33 @@ class GoHost:
                 p += fun + 8 * max(1, self._word(inter + methods + 8))
         for itab in itabs:
             self.call_on(self.g0, add, ints=[itab])
+
+    def root_ranges(self) -> list[tuple[int, int]]:
+        """Where pointers into the heap may live outside it: the module's data and bss (with
+        the noptr ones, which may hold uintptr-typed pointers), every goroutine's stack from its
+        saved SP, the emulator's g0 and main g, and the runtime's anonymous mappings."""
+        rt, w = self.rt, self._word
+        ranges = []
+        for start, end in (("data", "edata"), ("bss", "ebss"), ("noptrdata", "enoptrdata"), ("noptrbss", "enoptrbss")):
+            lo, hi = w(self._md(start)), w(self._md(end))
+            ranges.append((lo, hi - lo))
+        gs = [self.g0, self.main_g]
+        allgs = self.sym("runtime.allgs")
+        if allgs is not None:
+            data, n = w(allgs), w(allgs + 8)
+            gs += [w(data + 8 * i) for i in range(n)]
+        stack = rt.off("g", "stack")
+        for g in dict.fromkeys(gs):
+            if g == 0 or self.m.read(g + rt.off("g", "atomicstatus"), 4) == G_DEAD_BYTES[self.m.arch.byte_order]:
+                continue
+            ranges.append((g, rt.size("g")))
+            lo, hi = w(g + stack + rt.off("stack", "lo")), w(g + stack + rt.off("stack", "hi"))
+            sp = w(g + rt.off("g", "sched") + rt.off("gobuf", "sp"))
+            sp = sp if lo <= sp <= hi else lo
+            ranges.append((sp, hi - sp))
+        region = self.m.mmap_region
+        ranges.append((region.base, region.top))
+        return ranges
 
     def text_addr(self, off: int) -> int:
         """moduledata.textAddr: a text offset to a PC through the module's text sections."""

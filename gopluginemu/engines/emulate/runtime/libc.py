@@ -44,10 +44,10 @@ class LibC:
         return 0
 
     def _malloc(self, args) -> int:
-        return self.m.heap.alloc(max(args[0], 1))
+        return self.m.heap.persistent(args[0])
 
     def _calloc(self, args) -> int:
-        return self.m.heap.alloc(max(args[0] * args[1], 1))
+        return self.m.heap.persistent(args[0] * args[1])
 
     def _fwrite(self, args) -> int:
         ptr, size, n = args[0], args[1], args[2]
@@ -63,6 +63,6 @@ class LibC:
         return 0
 
     def _cstring(self, text: bytes) -> int:
-        addr = self.m.heap.alloc(len(text) + 1)
+        addr = self.m.heap.persistent(len(text) + 1)
         self.m.write(addr, text + b"\0")
         return addr

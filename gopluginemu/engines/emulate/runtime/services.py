@@ -16,6 +16,7 @@ class Services:
         self.m = machine
         self.panic_value: tuple[int, int] = (0, 0)
         self.weak_handles: dict[int, int] = {}
+        self.ptrbytes_off = machine.layout.off("Type", "PtrBytes")
         cpu = machine.cpu
         self.cpu = cpu
         names = machine.image.defined
@@ -38,13 +39,15 @@ class Services:
     # -- answered ----------------------------------------------------------------------------
 
     def allocate(self) -> None:
-        size = self.cpu.int_arg(0)
-        self.cpu.return_from_hook([self.m.heap.alloc(max(size, 1), 16 if size >= 16 else 8)])
+        """mallocgc(size, typ, needzero): a block from the heap, scanned unless typ has no pointers."""
+        size, typ = self.cpu.int_arg(0), self.cpu.int_arg(1)
+        scan = bool(typ) and self.m.word(typ + self.ptrbytes_off) != 0
+        self.cpu.return_from_hook([self.m.heap.alloc(size, scan)])
 
     def persistent_alloc(self) -> None:
         size, align = self.cpu.int_arg(0), self.cpu.int_arg(1)
         align = align if align and align & (align - 1) == 0 else 8
-        self.cpu.return_from_hook([self.m.heap.alloc(max(size, 1), max(align, 8))])
+        self.cpu.return_from_hook([self.m.heap.persistent(size, align)])
 
     def stack_alloc(self) -> None:
         n = self.cpu.int_arg(0) & 0xFFFFFFFF
@@ -65,7 +68,7 @@ class Services:
         p = self.cpu.int_arg(0)
         handle = self.weak_handles.get(p)
         if handle is None:
-            handle = self.weak_handles[p] = self.m.heap.alloc(8, 8)
+            handle = self.weak_handles[p] = self.m.heap.persistent(8)
             self.m.set_word(handle, p)
         self.cpu.return_from_hook([handle])
 
