@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "setup":
         return 0
     plugins = args.only or matrix.plugins()
-    unknown = set(plugins) - set(matrix.plugins())
+    unknown = set(plugins) - set(matrix.plugins()) - set(matrix.BENCH_PLUGINS)
     if unknown:
         parser.error(f"unknown plugin(s): {', '.join(sorted(unknown))}")
     phases = build.plan(versions, targets, plugins, matrix.scenarios(), programs=not args.only)

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus import builds, toolchains
-from corpus.matrix import (CROSS_VERSION_SCENARIO, CROSS_VERSION_TARGET, GO_MODULE, PLUGIN_TAGS,
-                           PLUGIN_VARIANTS, PROGRAMS, TARGETS, Target, source_plugin, zig_version)
+from corpus.matrix import (BENCH_GO_VERSIONS, BENCH_PLUGINS, BENCH_TARGETS, CROSS_VERSION_SCENARIO,
+                           CROSS_VERSION_TARGET, GO_MODULE, PLUGIN_TAGS, PLUGIN_VARIANTS, PROGRAMS, TARGETS,
+                           Target, source_plugin, zig_version)
 
 MACHINE_GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "ppc64le": "ppc64le", "s390x": "s390x"}.get(
     platform.machine(), platform.machine())
@@ -133,6 +134,16 @@ def host_job(go: str, target: str) -> Job:
     return Job(f"go{go} {target} host", builds.host_path(go, target), run)
 
 
+def benchhost_job(go: str, target: str) -> Job:
+    """The benchmark host: times Go's plugin.Open and calls (benchmarks/bench_emulate.py)."""
+    t = TARGETS[target]
+
+    def run(out: Path) -> None:
+        _run([str(toolchains.go_binary(go)), "build", "-o", str(out), "./benchhost"], go_env(go, t), GO_MODULE)
+
+    return Job(f"go{go} {target} benchhost", builds.benchhost_path(go, target), run)
+
+
 def host_command(target: Target, host: Path) -> list[str]:
     """How to start a target's host here: directly on this machine's arch, else under qemu-user."""
     if target.goarch == MACHINE_GOARCH:
@@ -183,10 +194,14 @@ def transcript_job(go: str, target: str, scenario: str, stripped: bool, plugin_g
 def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios: list[str],
          programs: bool = True) -> list[list[Job]]:
     """The jobs for that selection, in phases: hosts, programs (unless ``programs`` is false) and
-    plugins first, then the copies of plugins, then transcripts."""
+    plugins first, then the copies of plugins, then transcripts. The benchmark's builds
+    (matrix.BENCH_*) come with a whole build (``programs``) or when ``plugins`` names a
+    benchmark-only plugin."""
     products: list[Job] = []
     copies: list[Job] = []
     transcripts: list[Job] = []
+    bench = [p for p in BENCH_PLUGINS if programs or p in plugins]
+    plugins = [p for p in plugins if p not in BENCH_PLUGINS]
     for go in versions:
         for target in targets:
             t = TARGETS[target]
@@ -195,6 +210,9 @@ def plan(versions: list[str], targets: list[str], plugins: list[str], scenarios:
                 products += [plugin_job(go, target, name, stripped) for name in plugins]
                 products += [plugin_job(go, target, n, stripped) for n, v in variants.items() if not v.copy]
                 copies += [copy_job(go, target, n, stripped) for n, v in variants.items() if v.copy]
+            if bench and go in BENCH_GO_VERSIONS and target in BENCH_TARGETS:
+                products.append(benchhost_job(go, target))
+                products += [plugin_job(go, target, name, False) for name in bench]
             if not t.runs_host:
                 continue
             products.append(host_job(go, target))

@@ -35,9 +35,9 @@ def _hash_files(files: list[Path]) -> str:
 
 @lru_cache(maxsize=None)
 def library_hash() -> str:
-    """Hash of the module's shared packages: everything but the plugins, the programs, the host and
+    """Hash of the module's shared packages: everything but the plugins, the programs, the hosts and
     the scenarios."""
-    own = {GO_MODULE / d for d in ("plugins", "programs", "host", "scenarios")}
+    own = {GO_MODULE / d for d in ("plugins", "programs", "host", "benchhost", "scenarios")}
     files = [f for f in _tree_files(GO_MODULE) if not any(d in f.parents for d in own)]
     return _hash_files(files)
 
@@ -79,6 +79,10 @@ def host_key(go: str, target: str) -> str:
     return _key("host", go, target, library_hash(), package_hash("host"))
 
 
+def benchhost_key(go: str, target: str) -> str:
+    return _key("benchhost", go, target, library_hash(), package_hash("benchhost"))
+
+
 def program_key(go: str, target: str, name: str) -> str:
     return _key("program", go, target, PROGRAMS[name], library_hash(), package_hash(f"programs/{name}"))
 
@@ -92,6 +96,11 @@ def plugin_path(go: str, target: str, name: str, stripped: bool = False) -> Path
 def host_path(go: str, target: str) -> Path:
     """The reference host built for that Go version and target."""
     return _target_dir(go, target) / f"host-{host_key(go, target)}"
+
+
+def benchhost_path(go: str, target: str) -> Path:
+    """The benchmark host (go/benchhost) built for that Go version and target (matrix.BENCH_*)."""
+    return _target_dir(go, target) / f"benchhost-{benchhost_key(go, target)}"
 
 
 def program_path(go: str, target: str, name: str) -> Path:

@@ -123,9 +123,17 @@ def built_for(name: str, target: Target) -> bool:
     return name not in PLUGIN_VARIANTS or PLUGIN_VARIANTS[name].built_for(target)
 
 
+# The benchmark's builds (benchmarks/bench_emulate.py): the benchmark host (go/benchhost) and the
+# benchmark-only plugins, for these Go versions x targets only. Those plugins sit under go/plugins
+# but have no scenario, so they are not in plugins().
+BENCH_GO_VERSIONS: tuple[str, ...] = ("1.24.11", "1.27.3")
+BENCH_TARGETS: tuple[str, ...] = ("linux/amd64", "linux/arm64")
+BENCH_PLUGINS: tuple[str, ...] = ("bench",)
+
+
 def plugins() -> list[str]:
-    """Every corpus plugin: the directories under go/plugins."""
-    return sorted(p.name for p in (GO_MODULE / "plugins").iterdir() if p.is_dir())
+    """Every corpus plugin: the directories under go/plugins, less the benchmark-only ones."""
+    return sorted(p.name for p in (GO_MODULE / "plugins").iterdir() if p.is_dir() and p.name not in BENCH_PLUGINS)
 
 
 def scenarios() -> list[str]:

@@ -9,9 +9,9 @@ import gopluginemu
 from gopluginemu import GoPanic, InitPanic, PluginOpenError, SymbolNotFoundError
 from gopluginemu.api import Session
 from gopluginemu.values import GoError, GoObject, GoStruct, Pointer
-from tests.conftest import EMULATED_GO, EMULATED_TARGETS, built_plugin, transcript
+from tests.conftest import DETAIL_GO, EMULATED_TARGETS, built_plugin, transcript
 
-CASES = [(go, target) for go in EMULATED_GO for target in EMULATED_TARGETS]
+CASES = [(go, target) for go in DETAIL_GO for target in EMULATED_TARGETS]
 IDS = [f"{go}-{target}" for go, target in CASES]
 
 

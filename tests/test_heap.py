@@ -7,9 +7,9 @@ import pytest
 
 from gopluginemu.api import Session
 from gopluginemu.engines.emulate.runtime.heap import SIZE_CLASSES, size_class
-from tests.conftest import EMULATED_GO, EMULATED_TARGETS, built_plugin
+from tests.conftest import DETAIL_GO, EMULATED_TARGETS, built_plugin
 
-CASES = [(go, target) for go in EMULATED_GO for target in EMULATED_TARGETS]
+CASES = [(go, target) for go in DETAIL_GO for target in EMULATED_TARGETS]
 
 
 @pytest.fixture(params=CASES, ids=[f"{g}-{t}" for g, t in CASES])

@@ -13,9 +13,9 @@ from gopluginemu.api import Session
 from gopluginemu.engines.emulate import Policy
 from gopluginemu.engines.emulate.runtime.syscalls.policy import DEFAULT_EPOCH_NS
 from gopluginemu.values import GoError
-from tests.conftest import EMULATED_GO, EMULATED_TARGETS, built_plugin
+from tests.conftest import DETAIL_GO, EMULATED_TARGETS, built_plugin
 
-CASES = [(go, target) for go in EMULATED_GO for target in EMULATED_TARGETS]
+CASES = [(go, target) for go in DETAIL_GO for target in EMULATED_TARGETS]
 
 
 @pytest.fixture(params=CASES, ids=[f"{g}-{t}" for g, t in CASES])

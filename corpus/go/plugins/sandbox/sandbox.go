@@ -1,7 +1,8 @@
 // Package main is the corpus plugin that reaches for the host: files, environment, network,
-// processes and the clock. Go's own host lets it; the emulator's default policy must answer
-// each with what Go would see from a kernel that refuses (permission denied) or from a
-// virtual clock, so it has no scenario transcript: tests/test_policy.py checks it.
+// processes and the clock. Go's own host lets it; the emulator's default policy answers each
+// with what Go would see from a kernel that refuses (permission denied) or from a virtual
+// clock. Its scenario does only what answers the same both ways (types, captured output, an
+// unset variable); tests/test_policy.py checks the rest against the policy.
 package main
 
 import (
