@@ -19,6 +19,7 @@ from gopluginemu.errors import GoPluginError, PluginOpenError, SymbolNotFoundErr
 from gopluginemu.formats import open_object
 from gopluginemu.gometa import GoBinary
 from gopluginemu.gometa.types import GoType
+from gopluginemu.inspection import parsing
 
 MODES = ("auto", "emulate")
 
@@ -138,14 +139,17 @@ class Session:
                 raise PluginOpenError(f'plugin.Open("{name}"): {known.error} (previous failure)', name)
             if known is not None:
                 return known
-            binary = GoBinary(open_object(real))
-            binary.require_plugin()
+            with parsing(name):
+                binary = GoBinary(open_object(real))
+                binary.require_plugin()
+                binary.moduledata, binary.exports, binary.package_hashes, binary.exported_hashes  # noqa: B018
             short = name[:-3] if len(name) > 3 and name.endswith(".so") else name
             problem = self._link_problem(binary)
             if problem:
                 self.plugins[real] = _Failed(problem)
                 raise PluginOpenError(f'plugin.Open("{short}"): {problem}', name)
-            machine = EmuMachine(binary, self.policy, self.time_limit)
+            with parsing(name):
+                machine = EmuMachine(binary, self.policy, self.time_limit)
             if self.gc_trigger is not None:
                 machine.heap.trigger = self.gc_trigger
             plugin = Plugin(name, machine)

@@ -140,3 +140,22 @@ def test_go_open_semantics(case):
         _open(go, target, "skewb", s)
     with pytest.raises(PluginOpenError, match=r"\(previous failure\)$"):
         _open(go, target, "skewb", s)
+
+
+def test_bad_input_gets_typed_errors(tmp_path):
+    from gopluginemu.errors import CorruptFileError, NotAPluginError, UnreadableFileError, UnsupportedArchError
+    from tests.conftest import built_program
+
+    good = built_plugin("1.27.3", "linux/amd64", "hello")
+    truncated = tmp_path / "truncated.so"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 3])
+    with pytest.raises(CorruptFileError, match=str(truncated)):
+        Session().open(str(truncated))
+    with pytest.raises(UnreadableFileError, match="realpath failed"):
+        Session().open(str(tmp_path / "missing.so"))
+    with pytest.raises(NotAPluginError):
+        Session().open(str(built_program("1.27.3", "linux/amd64", "exe")))
+    with pytest.raises(UnsupportedArchError, match="linux/ppc64le"):
+        Session().open(str(built_plugin("1.27.3", "linux/ppc64le", "hello")))
+    with pytest.raises(UnsupportedArchError, match="darwin/arm64"):
+        Session().open(str(built_plugin("1.27.3", "darwin/arm64", "hello")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import sys
 from typing import Callable, Sequence
 
 from unicorn import Uc
@@ -47,6 +48,9 @@ class CPU:
         self.uc = Uc(self.uc_arch, self.uc_mode)
         self._uch = self.uc._uch
         self._word = ctypes.c_uint64()
+        self._mem = ctypes.c_uint64()  # host-order integer, seen by Unicorn as 8 bytes
+        self._mem_p = ctypes.cast(ctypes.byref(self._mem), ctypes.POINTER(ctypes.c_char))
+        self.native_order = arch.byte_order == sys.byteorder
         self._wide = (ctypes.c_uint64 * 2)()
         self._ids: dict[str, int] = {}
         abi = arch.abi
@@ -119,10 +123,17 @@ class CPU:
         return self.read(self.g_id)
 
     def read_word(self, addr: int) -> int:
-        return int.from_bytes(self.uc.mem_read(addr, 8), self.order)
+        """A 64-bit word of guest memory, in the guest's byte order (C API, no copies)."""
+        if uclib.uc_mem_read(self._uch, addr, self._mem_p, 8):
+            return int.from_bytes(self.uc.mem_read(addr, 8), self.order)  # raises the UcError
+        value = self._mem.value
+        return value if self.native_order else int.from_bytes(value.to_bytes(8, sys.byteorder), self.order)
 
     def write_word(self, addr: int, value: int) -> None:
-        self.uc.mem_write(addr, (value & MASK).to_bytes(8, self.order))
+        value &= MASK
+        self._mem.value = value if self.native_order else int.from_bytes(value.to_bytes(8, self.order), sys.byteorder)
+        if uclib.uc_mem_write(self._uch, addr, self._mem_p, 8):
+            self.uc.mem_write(addr, value.to_bytes(8, self.order))  # raises the UcError
 
     # -- Go calls ----------------------------------------------------------------------------
 

@@ -65,7 +65,9 @@ def map_image(
     image = bytearray(hi)
     for addr, size in ranges:
         image[addr : addr + size] = obj.read(addr, size)
-    defined = {s.name: s.value for s in obj.symbols.values() if s.kind != "undefined"}
+    # the dynamic symbols are all the loader and the runtime services need (a stripped plugin
+    # has nothing else), and decoding them alone keeps open fast
+    defined = {s.name: s.value for s in obj.dynamic_symbols.values() if s.kind != "undefined"}
     word, order, mask = obj.ptr_size, obj.byte_order, (1 << 8 * obj.ptr_size) - 1
     resolved: dict[str, int] = {}
     for rel in obj.relocations:

@@ -116,9 +116,18 @@ class EmuMachine:
             raise GoFatalError(f"{self.path}: writing {len(data)} bytes at {addr:#x}: {e}") from None
 
     def word(self, addr: int) -> int:
-        return int.from_bytes(self.read(addr, 8), self.arch.byte_order)
+        try:
+            return self.cpu.read_word(addr)
+        except UcError as e:
+            raise GoFatalError(f"{self.path}: reading 8 bytes at {addr:#x}: {e}") from None
 
     def set_word(self, addr: int, value: int, size: int = 8) -> None:
+        if size == 8:
+            try:
+                self.cpu.write_word(addr, value)
+                return
+            except UcError as e:
+                raise GoFatalError(f"{self.path}: writing 8 bytes at {addr:#x}: {e}") from None
         self.write(addr, (value & (1 << 8 * size) - 1).to_bytes(size, self.arch.byte_order))
 
     def alloc(self, size: int, typ: GoType | None = None) -> int:

@@ -20,13 +20,13 @@ class Services:
         cpu = machine.cpu
         self.cpu = cpu
         names = machine.image.defined
-        patterns = [(re.compile(p), service) for p, service in ANSWERED.items()]
+        services = list(ANSWERED.values())
+        anyof = re.compile("|".join(f"(?P<s{i}>{p})" for i, p in enumerate(ANSWERED)))
         for name in names:
-            for pattern, service in patterns:
-                if pattern.match(name):
-                    addr = machine.image.addr(name)
-                    machine.add_breakpoint(addr, getattr(self, service))
-                    break
+            m = anyof.match(name)
+            if m is not None:
+                service = services[int(m.lastgroup[1:])]
+                machine.add_breakpoint(machine.image.addr(name), getattr(self, service))
         for name, kind in STOPS.items():
             addr = machine.image.addr(name)
             if addr is not None:
