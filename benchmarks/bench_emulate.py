@@ -37,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_inspect import cpu_model
+
 from corpus import builds, matrix
 from corpus.build import host_command
 
@@ -371,14 +373,6 @@ def profile_calls(go: str, target: str, calls: int = 5000, top: int = 12) -> str
 # -- reporting -----------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def versions() -> dict:

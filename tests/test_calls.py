@@ -2,7 +2,7 @@
 
 The assignment is checked against abi-internal.md's own example and against frames worked out
 by hand for the funcs plugin's signatures on amd64 (9 integer, 15 float registers). GoFunc
-calls go to Python stand-ins (tests.test_values.FakeMachine) that read their arguments from
+calls go to Python stand-ins (tests.fake_machine.FakeMachine) that read their arguments from
 where the hand-worked frame says they are and put results where Go would.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from gopluginemu.calls import GoFunc, assign, itab_method, type_align
 from gopluginemu.gometa.types import GoType, Name
 from tests.conftest import built_plugin
-from tests.test_values import ITAB_ERRSTR, FakeMachine, _install_error_string
+from tests.fake_machine import ITAB_ERRSTR, FakeMachine, _install_error_string, machine, sig  # noqa: F401
 
 NI, NFP = 9, 15  # amd64
 
@@ -67,18 +67,6 @@ def test_zero_sized_and_abi0():
     assert [s.stack_offset for s in a0.params] == [0, 16]
     assert [s.stack_offset for s in a0.results] == [32, 48]
     assert a0.frame_size == 64 and all(s.spill_offset is None for s in a0.params)
-
-
-@pytest.fixture(scope="module")
-def machine():
-    m = FakeMachine(built_plugin("1.27.3", "linux/amd64", "funcs"))
-    m.install_map_runtime()
-    return m
-
-
-@pytest.fixture(scope="module")
-def sig(machine):
-    return {name: e.go_type for name, e in machine.gb.exports.items()}
 
 
 def frame(sig, name):

@@ -4,7 +4,7 @@ Float formatting, float32 parsing and json.Marshal bytes are checked against vec
 by Go 1.27.3 (strconv.FormatFloat(f, 'g', -1, 64|32), strconv.ParseFloat(s, 32),
 json.Marshal); encode/decode against the values in the recorded funcs transcript: every
 result Go wrote decodes into a Go value of its declared type that encodes back to the same
-JSON (over tests.test_values.FakeMachine, whose map runtime is a Python stand-in).
+JSON (over tests.fake_machine.FakeMachine, whose map runtime is a Python stand-in).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from gopluginemu.transcript import (
 )
 from gopluginemu.values import GoValue, from_python
 from tests.conftest import built_plugin, transcript
+from tests.fake_machine import FakeMachine, machine, sig  # noqa: F401
 from tests.test_values import FakeMachine, _install_error_string
 
 # (float64 bits, FormatFloat(f, 'g', -1, 64), FormatFloat(float64(float32(f)), 'g', -1, 32))
@@ -249,18 +250,6 @@ def test_json_marshal_matches_go():
     go = ['"a\\u003cb"', '"x\\u0026y"', '"\\u2028"', '"\\b\\f\\u0001"', '"é"', '{"T":"int","V":1}', '["1","2"]', "-5", "true", "null"]
     assert [json_marshal(k).decode() for k in keys] == go
     assert json_marshal("\b", go_release=(1, 21)) == b'"\\u0008"'
-
-
-@pytest.fixture(scope="module")
-def machine():
-    m = FakeMachine(built_plugin("1.27.3", "linux/amd64", "funcs"))
-    m.install_map_runtime()
-    return m
-
-
-@pytest.fixture(scope="module")
-def sig(machine):
-    return {name: e.go_type for name, e in machine.gb.exports.items()}
 
 
 def test_results_of_the_funcs_transcript_decode_and_encode_back(machine, sig):
