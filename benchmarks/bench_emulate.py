@@ -38,7 +38,6 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_inspect import cpu_model
-
 from corpus import builds, matrix
 from corpus.build import host_command
 
