@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from gopluginemu.gometa.types import GoType
 
@@ -318,6 +318,8 @@ class GoFunc:
         self.name = name or fn_type.string
         self.receiver = receiver
         self._assignment: Assignment | None = None
+        self._plan: Any = _UNSET
+        self._signed: list[bool] = []
         keep = getattr(machine, "keep_alive", None)
         if keep is not None:
             keep(self)
@@ -391,12 +393,48 @@ class GoFunc:
                 raise TypeError(f"{self.name}: argument {i} wants {t.string}, got {_describe(a)}: {exc}") from None
         return out
 
-    def call_values(self, values: Sequence[GoValue]) -> list[GoValue]:
-        """Call with already converted arguments (one ``GoValue`` per parameter, variadic part
-        as one slice); returns the results as ``GoValue``s."""
-        from gopluginemu.values import GoValue
+    @property
+    def _int_plan(self) -> list[tuple[int, int, int]] | None:
+        """For a func whose parameters and results are all integers or bools held in integer
+        registers: (low, high, size) per parameter, for converting straight to registers
+        (no ``GoValue`` on the way). None for every other signature."""
+        if self._plan is _UNSET:
+            from gopluginemu.values import INT_KINDS, SIGNED_KINDS, _int_range
 
-        m = self.machine
+            t, a = self.gotype, self.assignment
+            scalars = [*t.params, *t.results]
+            simple = (
+                not t.variadic
+                and self.receiver is None
+                and all(x.kind in INT_KINDS or x.kind == "Bool" for x in scalars)
+                and a.n_float_results == 0
+                and all(slot.in_registers for slot in (*a.params, *a.results))
+                and not self.machine.arch.byte_order == "big"
+            )
+            self._plan = None
+            if simple:
+                self._plan = [(*(_int_range(x) if x.kind != "Bool" else (0, 1)), x.size) for x in t.params]
+                self._signed = [x.kind in SIGNED_KINDS for x in t.results]
+        return self._plan
+
+    def _call_ints(self, plan, args: tuple) -> Any:
+        if len(args) != len(plan):
+            raise TypeError(f"{self.name}: wants {len(plan)} argument(s), got {len(args)}")
+        for i, ((lo, hi, _), a, want) in enumerate(zip(plan, args, self.gotype.params), 1):
+            if (want.kind == "Bool") != isinstance(a, bool) or not isinstance(a, int):
+                raise TypeError(f"{self.name}: argument {i} wants {want.string}, got {_describe(a)}")
+            if not lo <= a <= hi:
+                raise OverflowError(f"{self.name}: argument {i}: {a} does not fit in {want.string} [{lo}, {hi}]")
+        mask = (1 << 64) - 1
+        raw = self.machine.call(self.pc, ctx=self.ctx, ints=[int(a) & mask for a in args], n_ints=len(self._signed), n_floats=0)
+        out = []
+        for reg, t, signed in zip(raw.ints, self.gotype.results, self._signed):
+            bits = 8 * t.size
+            v = reg & ((1 << bits) - 1)
+            out.append(bool(v & 1) if t.kind == "Bool" else v - (1 << bits) if signed and v >> (bits - 1) else v)
+        return None if not out else out[0] if len(out) == 1 else tuple(out)
+
+    def _frame(self, values: Sequence[GoValue]) -> tuple[list[int], list[int], bytes]:
         a = self.assignment
         data = [v.data for v in values]
         if self.receiver is not None:
@@ -406,27 +444,55 @@ class GoFunc:
         for slot, d in zip(a.params, data):
             if len(d) != slot.type.size:
                 raise TypeError(f"{self.name}: a {slot.type.string} value has {slot.type.size} bytes, got {len(d)}")
-        abi = m.arch.abi
-        f32 = abi.float32 if abi is not None else "low32"
-        ints, floats, stack = frame_for(a, data, m.byte_order, m.ptr_size, f32)
-        raw = m.call(
+        m = self.machine
+        return frame_for(a, data, m.byte_order, m.ptr_size, self._float32())
+
+    def _float32(self) -> str:
+        abi = self.machine.arch.abi
+        return abi.float32 if abi is not None else "low32"
+
+    def _results(self, raw) -> list[GoValue]:
+        from gopluginemu.values import GoValue
+
+        m = self.machine
+        outs = results_from(self.assignment, raw, m.byte_order, m.ptr_size, self._float32())
+        return [GoValue(t, d, m) for t, d in zip(self.gotype.results, outs)]
+
+    def call_values(self, values: Sequence[GoValue]) -> list[GoValue]:
+        """Call with already converted arguments (one ``GoValue`` per parameter, variadic part
+        as one slice); returns the results as ``GoValue``s."""
+        ints, floats, stack = self._frame(values)
+        a = self.assignment
+        raw = self.machine.call(
             self.pc, ctx=self.ctx, ints=ints, floats=floats, stack=stack,
             n_ints=a.n_int_results, n_floats=a.n_float_results,
         )
-        outs = results_from(a, raw, m.byte_order, m.ptr_size, f32)
-        return [GoValue(t, d, m) for t, d in zip(self.gotype.results, outs)]
+        return self._results(raw)
+
+    def map(self, items: Iterable[Any]) -> list[Any]:
+        """Call once per item — a tuple of arguments, or a single argument — in one run of the
+        emulator where the engine can (``call_many``); the results as ``f(*args)`` gives them.
+        A panic raises ``GoPanic`` with ``index``, the item that panicked."""
+        converted = [self._convert_args(item if isinstance(item, tuple) else (item,)) for item in items]
+        frames = [self._frame(values) for values in converted]
+        a, m = self.assignment, self.machine
+        call_many = getattr(m, "call_many", None)
+        if call_many is None:
+            raws = [m.call(self.pc, ctx=self.ctx, ints=i, floats=f, stack=s,
+                           n_ints=a.n_int_results, n_floats=a.n_float_results) for i, f, s in frames]
+        else:
+            raws = call_many(self.pc, frames, ctx=self.ctx, n_ints=a.n_int_results, n_floats=a.n_float_results)
+        return [_python_results(self._results(raw)) for raw in raws]
 
     def call_raw(self, *args: Any) -> list[GoValue]:
         """Call with Python (or ``GoValue``) arguments; the results as ``GoValue``s."""
         return self.call_values(self._convert_args(args))
 
     def __call__(self, *args: Any) -> Any:
-        results = self.call_raw(*args)
-        if not results:
-            return None
-        if len(results) == 1:
-            return results[0].to_python()
-        return tuple(r.to_python() for r in results)
+        plan = self._int_plan
+        if plan is not None:
+            return self._call_ints(plan, args)
+        return _python_results(self.call_raw(*args))
 
     def __repr__(self) -> str:
         return f"<GoFunc {self.name} {self.gotype.string} pc={self.pc:#x}>"
@@ -441,6 +507,18 @@ class GoFunc:
 
     def __hash__(self) -> int:
         return hash((self.pc, self.ctx))
+
+
+_UNSET = object()
+
+
+def _python_results(results: list[GoValue]) -> Any:
+    """None, the one result's Python value, or a tuple of them."""
+    if not results:
+        return None
+    if len(results) == 1:
+        return results[0].to_python()
+    return tuple(r.to_python() for r in results)
 
 
 def _describe(a: Any) -> str:

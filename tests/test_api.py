@@ -159,3 +159,16 @@ def test_bad_input_gets_typed_errors(tmp_path):
         Session().open(str(built_plugin("1.27.3", "linux/ppc64le", "hello")))
     with pytest.raises(UnsupportedArchError, match="darwin/arm64"):
         Session().open(str(built_plugin("1.27.3", "darwin/arm64", "hello")))
+
+
+def test_batched_calls(case):
+    go, target = case
+    p = _open(go, target, "funcs")
+    assert p.lookup("Negate").map(range(-3, 4)) == [3, 2, 1, 0, -1, -2, -3]
+    assert p.lookup("Swap").map([("a", "b"), ("c", "d")]) == [("b", "a"), ("d", "c")]
+    assert p.lookup("Split").map([("a b", " "), ("x", ",")]) == [["a", "b"], ["x"]]
+    panics = _open(go, target, "panics")
+    with pytest.raises(GoPanic) as info:
+        panics.lookup("IndexOutOfRange").map([0, 1, 7, 2])
+    assert info.value.index == 2 and str(info.value) == "runtime error: index out of range [7] with length 3"
+    assert panics.lookup("IndexOutOfRange").map([0, 1]) == panics.lookup("IndexOutOfRange").map([0, 1])

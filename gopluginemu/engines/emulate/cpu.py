@@ -158,6 +158,11 @@ class CPU:
         return address or the saved-LR slot), returning to ``ret``."""
         raise NotImplementedError
 
+    def reenter(self, pc: int, sp: int, ret: int) -> None:
+        """``enter`` again on the same goroutine with the same closure context (a batch of calls):
+        only the stack pointer, return address and PC change."""
+        raise NotImplementedError
+
     def return_from_hook(self, ints: Sequence[int] = ()) -> None:
         """Finish a hooked Go function at its entry: results in the ABI registers, back to the caller."""
         raise NotImplementedError

@@ -36,6 +36,11 @@ class AMD64(CPU):
         self.write_float(x86_const.UC_X86_REG_XMM15, 0)
         self.write(self.pc_id, pc)
 
+    def reenter(self, pc: int, sp: int, ret: int) -> None:
+        self.write_word(sp, ret)
+        self.write(self.sp_id, sp)
+        self.write(self.pc_id, pc)
+
     def _pop_return(self) -> None:
         sp = self.read(self.sp_id)
         self.write(self.pc_id, self.read_word(sp))

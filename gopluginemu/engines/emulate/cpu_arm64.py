@@ -41,6 +41,11 @@ class ARM64(CPU):
         self.write(self.lr_id, ret)
         self.write(self.pc_id, pc)
 
+    def reenter(self, pc: int, sp: int, ret: int) -> None:
+        self.write(self.sp_id, sp)
+        self.write(self.lr_id, ret)
+        self.write(self.pc_id, pc)
+
     def return_from_hook(self, ints: Sequence[int] = ()) -> None:
         for rid, v in zip(self.int_ids, ints):
             self.write(rid, v)

@@ -196,6 +196,22 @@ class EmuMachine:
             self.host.main_g, pc, ctx=ctx, ints=ints, floats=floats, stack=stack, n_ints=n_ints, n_floats=n_floats
         )
 
+    def call_many(
+        self,
+        pc: int,
+        frames: Sequence[tuple[Sequence[int], Sequence[int], bytes]],
+        *,
+        ctx: int = 0,
+        n_ints: int | None = None,
+        n_floats: int | None = None,
+    ) -> list[RawResult]:
+        """``call`` once per (ints, floats, stack) frame, all in one emulation run (a GoPanic
+        carries ``index``, the frame that panicked)."""
+        if not self._call_g and self.heap.should_collect():
+            words = [w for ints, _, stack in frames for w in (*ints, *self.heap._words(bytes(stack)))]
+            self.collect([*words, ctx])
+        return self.host.call_many(self.host.main_g, pc, frames, ctx=ctx, n_ints=n_ints, n_floats=n_floats)
+
     def run(self, g: int) -> None:
         """Emulate from the current registers until goroutine ``g`` returns to goexit; faults become
         Go panics as the kernel's signal delivery would make them."""

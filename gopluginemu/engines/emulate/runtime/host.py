@@ -33,6 +33,9 @@ class GoHost:
         img = machine.image
         self.sym = img.addr
         self.goexit_ret = self._need("runtime.goexit.abi0") + machine.arch.abi.pc_quantum
+        self._batch: _Batch | None = None
+        self._stack_hi = self.rt.off("g", "stack") + self.rt.off("stack", "hi")
+        self._stktopsp = self.rt.off("g", "stktopsp")
         machine.add_code_hook(self.goexit_ret, self._on_goexit)
         self._link_modules()
         self._set_host_variables()
@@ -253,8 +256,35 @@ class GoHost:
     # -- calls -------------------------------------------------------------------------------
 
     def _on_goexit(self) -> None:
-        if self.m.cpu.g == self.m._call_g:
-            self.m.stop("return")
+        m = self.m
+        if m.cpu.g != m._call_g:
+            return  # another goroutine finished: goexit1 runs as usual
+        batch = self._batch
+        if batch is not None and batch.advance():
+            return  # the next call of the batch is set up; emulation goes on
+        m.stop("return")
+
+    def _enter(self, g: int, pc: int, ctx: int, ints: Sequence[int], floats: Sequence[int], stack: bytes) -> tuple[int, int]:
+        """Registers and stack for a call of ``pc`` on ``g``; returns (argument area, stack top)."""
+        m, cpu, abi = self.m, self.m.cpu, self.m.arch.abi
+        hi = self._word(g + self._stack_hi)
+        area = (len(stack) + 15) & ~15
+        entry_sp = (hi - ARGS_RESERVE - area - abi.args_offset) & ~15
+        args = entry_sp + abi.args_offset
+        if stack:
+            m.write(args, stack)
+        self._set_word(g + self._stktopsp, entry_sp + (0 if abi.link_register else 8))
+        self._set_word(m.tls_g, g)
+        cpu.set_args(ints, floats)
+        cpu.enter(pc, entry_sp, self.goexit_ret, g, ctx)
+        return args, hi
+
+    def _result(self, g: int, args: int, hi: int, size: int, n_ints: int | None, n_floats: int | None) -> RawResult:
+        out_ints, out_floats = self.m.cpu.results(n_ints, n_floats)
+        if not size:
+            return RawResult(out_ints, out_floats, b"")
+        moved = self._word(g + self._stack_hi) - hi  # the goroutine's stack may have been copied
+        return RawResult(out_ints, out_floats, self.m.read(args + moved, size))
 
     def call_on(
         self,
@@ -270,30 +300,46 @@ class GoHost:
     ) -> RawResult:
         """Call the Go function at ``pc`` on goroutine ``g`` (the main goroutine, or g0 for the
         runtime's own set-up), with the argument area at the top of its stack."""
-        m, rt, cpu, arch = self.m, self.rt, self.m.cpu, self.m.arch
-        hi_addr = g + rt.off("g", "stack") + rt.off("stack", "hi")
-        hi = self._word(hi_addr)
-        area = (len(stack) + 15) & ~15
-        entry_sp = (hi - ARGS_RESERVE - area - arch.abi.args_offset) & ~15
-        args = entry_sp + arch.abi.args_offset
-        if stack:
-            m.write(args, stack)
-        self._set_word(g + rt.off("g", "stktopsp"), entry_sp + (0 if arch.abi.link_register else 8))
-        self._set_word(m.tls_g, g)
-        saved = cpu.uc.context_save() if m._call_g else None
-        saved_g = self._word(m.tls_g) if saved is not None else 0
-        cpu.set_args(ints, floats)
-        cpu.enter(pc, entry_sp, self.goexit_ret, g, ctx)
+        m, cpu = self.m, self.m.cpu
+        nested = bool(m._call_g)
+        saved = cpu.uc.context_save() if nested else None
+        saved_g = self._word(m.tls_g) if nested else 0
+        saved_batch, self._batch = self._batch, None
         try:
+            args, hi = self._enter(g, pc, ctx, ints, floats, stack)
             m.run(g)
-            out_ints, out_floats = cpu.results(n_ints, n_floats)
-            new_hi = self._word(hi_addr)
-            out_stack = m.read(args + new_hi - hi, len(stack)) if stack else b""
-            return RawResult(out_ints, out_floats, out_stack)
+            return self._result(g, args, hi, len(stack), n_ints, n_floats)
         finally:
+            self._batch = saved_batch
             if saved is not None:
                 cpu.uc.context_restore(saved)
                 self._set_word(m.tls_g, saved_g)
+
+    def call_many(
+        self,
+        g: int,
+        pc: int,
+        frames: Sequence[tuple[Sequence[int], Sequence[int], bytes]],
+        *,
+        ctx: int = 0,
+        n_ints: int | None = None,
+        n_floats: int | None = None,
+    ) -> list[RawResult]:
+        """Call ``pc`` once per (ints, floats, stack) frame in one emulation run: each return
+        into goexit sets up the next call right there, without leaving the emulator."""
+        if not frames:
+            return []
+        batch = _Batch(self, g, pc, ctx, frames, n_ints, n_floats)
+        self._batch = batch
+        try:
+            batch.start()
+            self.m.run(g)
+        except GoPanic as e:
+            e.index = batch.index
+            raise
+        finally:
+            self._batch = None
+        return batch.results
 
     def unrecovered_panic(self, panic: int) -> GoPanic:
         """The GoPanic for a panic that reached fatalpanic; the main goroutine is reset so the
@@ -313,3 +359,41 @@ class GoHost:
                 error.args = (text,)
         error.value = (typ, data)
         return error
+
+
+class _Batch:
+    """The calls of one ``call_many``: which one runs, and the results so far."""
+
+    def __init__(self, host: GoHost, g: int, pc: int, ctx: int, frames, n_ints, n_floats) -> None:
+        self.host, self.g, self.pc, self.ctx, self.frames = host, g, pc, ctx, frames
+        self.n_ints, self.n_floats = n_ints, n_floats
+        self.index = 0
+        self.results: list[RawResult] = []
+        self._args = self._hi = 0
+
+    def start(self) -> None:
+        ints, floats, stack = self.frames[self.index]
+        self._args, self._hi = self.host._enter(self.g, self.pc, self.ctx, ints, floats, stack)
+
+    def _again(self) -> None:
+        """The next call where the stack has not moved: arguments, SP, return address and PC."""
+        host = self.host
+        ints, floats, stack = self.frames[self.index]
+        if len(stack) != len(self.frames[self.index - 1][2]) or host._word(self.g + host._stack_hi) != self._hi:
+            self.start()
+            return
+        cpu = host.m.cpu
+        if stack:
+            host.m.write(self._args, stack)
+        cpu.set_args(ints, floats)
+        cpu.reenter(self.pc, self._args - host.m.arch.abi.args_offset, host.goexit_ret)
+
+    def advance(self) -> bool:
+        """Record the call that just returned; set up the next one if any (True)."""
+        size = len(self.frames[self.index][2])
+        self.results.append(self.host._result(self.g, self._args, self._hi, size, self.n_ints, self.n_floats))
+        self.index += 1
+        if self.index == len(self.frames):
+            return False
+        self._again()
+        return True
