@@ -75,5 +75,5 @@ def go_tool_nm(go: str, path: Path) -> str:
 # What the emulator runs: every corpus transcript is checked on all of these; the detailed API,
 # policy and heap tests use DETAIL_GO (the releases either side of the map and malloc rewrites).
 EMULATED_GO = matrix.GO_VERSIONS
-EMULATED_TARGETS = ("linux/amd64", "linux/arm64")
+EMULATED_TARGETS = ("linux/amd64", "linux/arm64", "linux/ppc64le")
 DETAIL_GO = ("1.24.11", "1.27.3")

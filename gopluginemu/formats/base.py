@@ -37,6 +37,9 @@ class Symbol:
     size: int
     kind: Literal["func", "object", "tls", "other", "undefined"]
     dynamic: bool  # exported to the dynamic linker (.dynsym / export trie)
+    # bytes from ``value`` (the global entry) to the local entry that direct calls use; nonzero
+    # only on ppc64 ELFv2, whose functions start by building their TOC pointer from R12
+    local_entry: int = 0
 
 
 @dataclass(frozen=True)

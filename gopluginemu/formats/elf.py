@@ -29,6 +29,7 @@ ELFDATA = {1: "little", 2: "big"}
 PT_LOAD = 1
 SHT_SYMTAB, SHT_RELA, SHT_NOBITS, SHT_DYNSYM = 2, 4, 8, 11
 SHN_UNDEF = 0
+EM_PPC64 = 21
 STT_KINDS = {1: "object", 2: "func", 6: "tls"}
 OSABI_GOOS = {0: "linux", 3: "linux", 9: "freebsd", 2: "netbsd", 12: "openbsd"}
 
@@ -51,6 +52,14 @@ class RawSymbol(NamedTuple):
     size: int
     info: int
     shndx: int
+    other: int
+
+
+def _ppc64_local_entry(st_other: int) -> int:
+    """ELFv2 (ppc64) local-entry offset, from the 3-bit code in ``st_other``'s top bits: codes 0
+    and 1 mean none, code n >= 2 means ``4 << (n - 2)`` bytes (7 is reserved)."""
+    code = (st_other >> 5) & 7
+    return 4 << (code - 2) if 2 <= code <= 6 else 0
 
 
 class ELFFile(ObjectFile):
@@ -153,8 +162,8 @@ class ELFFile(ObjectFile):
                 raw = raw[: len(raw) - len(raw) % entsize]
                 cstr = self._cstr
                 return [
-                    RawSymbol(cstr(strtab, n) if n else "", value, size, info, shndx)
-                    for n, info, _, shndx, value, size in struct.iter_unpack(self._e + SYM, raw)
+                    RawSymbol(cstr(strtab, n) if n else "", value, size, info, shndx, other)
+                    for n, info, other, shndx, value, size in struct.iter_unpack(self._e + SYM, raw)
                 ]
         return []
 
@@ -163,8 +172,8 @@ class ELFFile(ObjectFile):
         """``.dynsym`` in table order (relocations refer to it by index)."""
         return self._symbol_table(SHT_DYNSYM)
 
-    @staticmethod
-    def _add(out: dict[str, Symbol], table: list[RawSymbol], dynamic: bool) -> None:
+    def _add(self, out: dict[str, Symbol], table: list[RawSymbol], dynamic: bool) -> None:
+        ppc64 = self.arch.elf_machine == EM_PPC64
         for s in table:
             if not s.name:
                 continue
@@ -172,7 +181,8 @@ class ELFFile(ObjectFile):
             old = out.get(s.name)
             if old is not None and kind == "undefined" and old.kind != "undefined":
                 continue
-            out[s.name] = Symbol(s.name, s.value, s.size, kind, dynamic or (old is not None and old.dynamic))
+            local = _ppc64_local_entry(s.other) if ppc64 else 0
+            out[s.name] = Symbol(s.name, s.value, s.size, kind, dynamic or (old is not None and old.dynamic), local)
 
     @cached_property
     def dynamic_symbols(self) -> dict[str, Symbol]:

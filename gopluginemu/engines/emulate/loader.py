@@ -8,7 +8,7 @@ meaning is defined once, in ``RELOCATIONS``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from unicorn import UC_PROT_ALL
@@ -27,10 +27,18 @@ class Image:
     base: int
     size: int
     defined: dict[str, int]  # symbol name -> link-time value
+    # link-time value of a function -> bytes to its local entry, where direct calls land
+    # (ppc64 only; empty elsewhere)
+    local_entries: dict[int, int] = field(default_factory=dict)
 
     def addr(self, name: str) -> int | None:
         value = self.defined.get(name)
         return None if value is None else self.base + value
+
+    def local_entry(self, addr: int) -> int:
+        """Where every call of the function whose (global) entry is ``addr`` passes: ``addr`` itself,
+        or on ppc64 the local entry after the TOC set-up that callers in the module skip."""
+        return addr + self.local_entries.get(addr - self.base, 0)
 
     def contains(self, addr: int) -> bool:
         return self.base <= addr < self.base + self.size
@@ -68,6 +76,8 @@ def map_image(
     # the dynamic symbols are all the loader and the runtime services need (a stripped plugin
     # has nothing else), and decoding them alone keeps open fast
     defined = {s.name: s.value for s in obj.dynamic_symbols.values() if s.kind != "undefined"}
+    local_entries = {s.value: s.local_entry for s in obj.dynamic_symbols.values()
+                     if s.local_entry and s.kind != "undefined"}
     word, order, mask = obj.ptr_size, obj.byte_order, (1 << 8 * obj.ptr_size) - 1
     resolved: dict[str, int] = {}
     for rel in obj.relocations:
@@ -77,7 +87,7 @@ def map_image(
         image[rel.offset : rel.offset + word] = (value & mask).to_bytes(word, order)
     cpu.uc.mem_map(base, hi, UC_PROT_ALL)
     cpu.uc.mem_write(base, bytes(image))
-    return Image(obj, base, hi, defined)
+    return Image(obj, base, hi, defined, local_entries)
 
 
 def _operands(rel: Relocation, base, defined, resolved, resolve_import, tls_offset) -> tuple[int, int, int, int]:

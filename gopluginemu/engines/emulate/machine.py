@@ -30,6 +30,7 @@ from runtime_stubs.services import FPE_INTDIV, SEGV_MAPERR, SIGFPE, SIGSEGV
 
 MAX_FAULTS_PER_CALL = 10_000
 DEFAULT_TIME_LIMIT = 60.0  # seconds of wall-clock time one call (or the inits) may run
+EMULATED_ARCHES = ("amd64", "arm64", "ppc64le")
 
 
 class _LiveObject:
@@ -56,9 +57,10 @@ class EmuMachine:
         self.binary = binary
         self.path = obj.path
         self.arch = obj.arch
-        if obj.format != "elf" or obj.goos != "linux" or self.arch.goarch not in ("amd64", "arm64"):
+        if obj.format != "elf" or obj.goos != "linux" or self.arch.goarch not in EMULATED_ARCHES:
             raise UnsupportedArchError(
-                obj.path, f"the emulator runs linux/amd64 and linux/arm64 plugins; this is {obj.goos}/{self.arch.goarch}"
+                obj.path,
+                f"the emulator runs linux/{', linux/'.join(EMULATED_ARCHES)} plugins; this is {obj.goos}/{self.arch.goarch}",
             )
         self.layout = binary.layout
         rt = runtime_layout(self.layout.release, self.arch.goarch)
@@ -81,7 +83,8 @@ class EmuMachine:
         self._call_g = 0
         self.time_limit = time_limit  # None: no limit
         self.run_started: float | None = None
-        self.tls = self.private.alloc(0x1000, 0x1000) + 0x800
+        bias = self.arch.tls_tp_bias  # ppc64: TP points 0x7000 past the TLS block
+        self.tls = self.private.alloc(0x1000 + bias, 0x1000) + 0x800 + bias
         self.cpu.set_tls(self.tls)
         self.image: Image = map_image(self.cpu, obj, amem.IMAGE_BASE, self.libc.stub_for, self._tls_offset)
         self.moduledata = self.image.base + binary.moduledata.addr
@@ -290,13 +293,22 @@ class EmuMachine:
         self.cpu.uc.emu_stop()
 
     def add_breakpoint(self, addr: int, handler: Callable[[], None]) -> None:
-        """Patch a trapping instruction over ``addr``; ``handler`` runs when code reaches it."""
+        """Patch a trapping instruction over ``addr``; ``handler`` runs when code reaches it. A
+        function's entry (its symbol's address) is moved to its local entry, which every call
+        passes (ppc64: direct calls skip the global entry's TOC set-up)."""
+        addr = self._hook_addr(addr)
         self.write(addr, self.cpu.breakpoint)
         self.breakpoints[addr] = handler
 
     def add_code_hook(self, addr: int, handler: Callable[[], None]) -> None:
-        """Run ``handler`` whenever ``addr`` is about to execute (the instruction then runs as usual)."""
+        """Run ``handler`` whenever ``addr`` is about to execute (the instruction then runs as usual);
+        a function's entry is moved to its local entry, as for ``add_breakpoint``."""
+        addr = self._hook_addr(addr)
         self.cpu.uc.hook_add(UC_HOOK_CODE, lambda uc, a, size, data: handler(), None, addr, addr)
+
+    def _hook_addr(self, addr: int) -> int:
+        image = getattr(self, "image", None)  # import stubs get their breakpoints while the image is mapped
+        return addr if image is None else image.local_entry(addr)
 
     def _on_breakpoint(self, addr: int) -> None:
         handler = self.breakpoints.get(addr)
@@ -322,5 +334,5 @@ class EmuMachine:
     def _tls_offset(self, value: int) -> int:
         """Thread-pointer offset of a TLS symbol of the image (our TLS block straddles TP)."""
         if self.arch.tls_variant == 1:
-            return self.arch.tls_tcb_size + value
+            return self.arch.tls_tcb_size + value - self.arch.tls_tp_bias
         return value - 0x100
