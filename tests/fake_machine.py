@@ -9,12 +9,10 @@ in for by handlers at the entries of ``runtime.makemap``, ``reflect.mapassign0``
 
 from __future__ import annotations
 
-import struct
 from typing import Callable
 
 import pytest
 
-from gopluginemu.arch import ARCHES
 from gopluginemu.engines.machine import RawResult
 from gopluginemu.formats import open_object
 from gopluginemu.gometa import GoBinary

@@ -14,8 +14,7 @@ import pytest
 
 from gopluginemu.calls import GoFunc, assign, itab_method, type_align
 from gopluginemu.gometa.types import GoType, Name
-from tests.conftest import built_plugin
-from tests.fake_machine import ITAB_ERRSTR, FakeMachine, _install_error_string, machine, sig  # noqa: F401
+from tests.fake_machine import ITAB_ERRSTR, _install_error_string, machine, sig  # noqa: F401
 
 NI, NFP = 9, 15  # amd64
 

@@ -27,9 +27,8 @@ from gopluginemu.transcript import (
     parse_float,
 )
 from gopluginemu.values import GoValue, from_python
-from tests.conftest import built_plugin, transcript
-from tests.fake_machine import FakeMachine, machine, sig  # noqa: F401
-from tests.test_values import FakeMachine, _install_error_string
+from tests.conftest import transcript
+from tests.fake_machine import _install_error_string, machine, sig  # noqa: F401
 
 # (float64 bits, FormatFloat(f, 'g', -1, 64), FormatFloat(float64(float32(f)), 'g', -1, 32))
 FLOAT_VECTORS = [
