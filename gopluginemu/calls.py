@@ -417,7 +417,8 @@ class GoFunc:
                 self._signed = [x.kind in SIGNED_KINDS for x in t.results]
         return self._plan
 
-    def _call_ints(self, plan, args: tuple) -> Any:
+    def _int_args(self, plan, args: tuple) -> list[int]:
+        """The integer registers for ``args`` (checked like ``from_python``) on the fast path."""
         if len(args) != len(plan):
             raise TypeError(f"{self.name}: wants {len(plan)} argument(s), got {len(args)}")
         for i, ((lo, hi, _), a, want) in enumerate(zip(plan, args, self.gotype.params), 1):
@@ -425,8 +426,10 @@ class GoFunc:
                 raise TypeError(f"{self.name}: argument {i} wants {want.string}, got {_describe(a)}")
             if not lo <= a <= hi:
                 raise OverflowError(f"{self.name}: argument {i}: {a} does not fit in {want.string} [{lo}, {hi}]")
-        mask = (1 << 64) - 1
-        raw = self.machine.call(self.pc, ctx=self.ctx, ints=[int(a) & mask for a in args], n_ints=len(self._signed), n_floats=0)
+        return [int(a) & _MASK64 for a in args]
+
+    def _int_results(self, raw) -> Any:
+        """The Python results of the fast path, from the integer result registers."""
         out = []
         for reg, t, signed in zip(raw.ints, self.gotype.results, self._signed):
             bits = 8 * t.size
@@ -473,9 +476,17 @@ class GoFunc:
         """Call once per item — a tuple of arguments, or a single argument — in one run of the
         emulator where the engine can (``call_many``); the results as ``f(*args)`` gives them.
         A panic raises ``GoPanic`` with ``index``, the item that panicked."""
-        converted = [self._convert_args(item if isinstance(item, tuple) else (item,)) for item in items]
-        frames = [self._frame(values) for values in converted]
         a, m = self.assignment, self.machine
+        items = [item if isinstance(item, tuple) else (item,) for item in items]
+        plan = self._int_plan
+        if plan is not None:
+            frames = [(self._int_args(plan, args), [], b"") for args in items]
+            call_many = getattr(m, "call_many", None)
+            if call_many is not None:
+                raws = call_many(self.pc, frames, ctx=self.ctx, n_ints=len(self._signed), n_floats=0)
+                return [self._int_results(raw) for raw in raws]
+        converted = [self._convert_args(args) for args in items]
+        frames = [self._frame(values) for values in converted]
         call_many = getattr(m, "call_many", None)
         if call_many is None:
             raws = [m.call(self.pc, ctx=self.ctx, ints=i, floats=f, stack=s,
@@ -491,7 +502,9 @@ class GoFunc:
     def __call__(self, *args: Any) -> Any:
         plan = self._int_plan
         if plan is not None:
-            return self._call_ints(plan, args)
+            raw = self.machine.call(self.pc, ctx=self.ctx, ints=self._int_args(plan, args),
+                                    n_ints=len(self._signed), n_floats=0)
+            return self._int_results(raw)
         return _python_results(self.call_raw(*args))
 
     def __repr__(self) -> str:
@@ -510,6 +523,7 @@ class GoFunc:
 
 
 _UNSET = object()
+_MASK64 = (1 << 64) - 1
 
 
 def _python_results(results: list[GoValue]) -> Any:
