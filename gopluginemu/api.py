@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from gopluginemu.engines.emulate import EmuMachine, Policy
 from gopluginemu.engines.emulate.machine import DEFAULT_TIME_LIMIT
-from gopluginemu.errors import GoPluginError, PluginOpenError, SymbolNotFoundError, UnreadableFileError
+from gopluginemu.errors import GoPanic, GoPluginError, PluginOpenError, SymbolNotFoundError, UnreadableFileError
 from gopluginemu.formats import open_object
 from gopluginemu.gometa import GoBinary
 from gopluginemu.gometa.types import GoType
@@ -157,6 +157,11 @@ class Session:
             self.plugins[real] = plugin
             try:
                 machine.host.run_inits()
+            except GoPanic as e:
+                from gopluginemu.values import convert_panic_value
+
+                convert_panic_value(machine, e)
+                raise
             finally:
                 plugin._collect()
             return plugin

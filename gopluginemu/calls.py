@@ -21,6 +21,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from gopluginemu.errors import GoPanic
 from gopluginemu.gometa.types import GoType
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -437,6 +438,16 @@ class GoFunc:
             out.append(bool(v & 1) if t.kind == "Bool" else v - (1 << bits) if signed and v >> (bits - 1) else v)
         return None if not out else out[0] if len(out) == 1 else tuple(out)
 
+    def _run(self, fn, *args, **kwargs):
+        """``machine.call``/``call_many`` with a panic's value converted to Python."""
+        try:
+            return fn(*args, **kwargs)
+        except GoPanic as e:
+            from gopluginemu.values import convert_panic_value
+
+            convert_panic_value(self.machine, e)
+            raise
+
     def _frame(self, values: Sequence[GoValue]) -> tuple[list[int], list[int], bytes]:
         a = self.assignment
         data = [v.data for v in values]
@@ -466,8 +477,8 @@ class GoFunc:
         as one slice); returns the results as ``GoValue``s."""
         ints, floats, stack = self._frame(values)
         a = self.assignment
-        raw = self.machine.call(
-            self.pc, ctx=self.ctx, ints=ints, floats=floats, stack=stack,
+        raw = self._run(
+            self.machine.call, self.pc, ctx=self.ctx, ints=ints, floats=floats, stack=stack,
             n_ints=a.n_int_results, n_floats=a.n_float_results,
         )
         return self._results(raw)
@@ -483,16 +494,17 @@ class GoFunc:
             frames = [(self._int_args(plan, args), [], b"") for args in items]
             call_many = getattr(m, "call_many", None)
             if call_many is not None:
-                raws = call_many(self.pc, frames, ctx=self.ctx, n_ints=len(self._signed), n_floats=0)
+                raws = self._run(call_many, self.pc, frames, ctx=self.ctx, n_ints=len(self._signed), n_floats=0)
                 return [self._int_results(raw) for raw in raws]
         converted = [self._convert_args(args) for args in items]
         frames = [self._frame(values) for values in converted]
         call_many = getattr(m, "call_many", None)
         if call_many is None:
-            raws = [m.call(self.pc, ctx=self.ctx, ints=i, floats=f, stack=s,
-                           n_ints=a.n_int_results, n_floats=a.n_float_results) for i, f, s in frames]
+            raws = [self._run(m.call, self.pc, ctx=self.ctx, ints=i, floats=f, stack=s,
+                              n_ints=a.n_int_results, n_floats=a.n_float_results) for i, f, s in frames]
         else:
-            raws = call_many(self.pc, frames, ctx=self.ctx, n_ints=a.n_int_results, n_floats=a.n_float_results)
+            raws = self._run(call_many, self.pc, frames, ctx=self.ctx, n_ints=a.n_int_results,
+                             n_floats=a.n_float_results)
         return [_python_results(self._results(raw)) for raw in raws]
 
     def call_raw(self, *args: Any) -> list[GoValue]:
@@ -502,8 +514,8 @@ class GoFunc:
     def __call__(self, *args: Any) -> Any:
         plan = self._int_plan
         if plan is not None:
-            raw = self.machine.call(self.pc, ctx=self.ctx, ints=self._int_args(plan, args),
-                                    n_ints=len(self._signed), n_floats=0)
+            raw = self._run(self.machine.call, self.pc, ctx=self.ctx, ints=self._int_args(plan, args),
+                            n_ints=len(self._signed), n_floats=0)
             return self._int_results(raw)
         return _python_results(self.call_raw(*args))
 

@@ -229,6 +229,30 @@ class GoValue:
         return to_python(self)
 
 
+def convert_panic_value(machine: Machine, panic: Exception) -> None:
+    """Turn a ``GoPanic``'s raw ``value`` (the panic's interface words: type descriptor, data)
+    into the Python value of what Go code passed to ``panic``."""
+    raw = getattr(panic, "value", None)
+    if not (isinstance(raw, tuple) and len(raw) == 2 and all(isinstance(w, int) for w in raw)):
+        return
+    typ, data = raw
+    if not typ:
+        panic.value = None
+        return
+    t = machine.types.type_at(typ)
+    if is_direct_iface(machine, t):
+        v = GoValue(t, data.to_bytes(machine.ptr_size, machine.byte_order), machine)
+    else:
+        v = GoValue.at(machine, t, data)
+    try:
+        value = to_python(v)
+        if find_method(machine, t, "Error") is not None:  # an error: its text is the panic's
+            value = GoError(str(panic), t.string, value, v)
+        panic.value = value
+    except Exception:  # noqa: BLE001 - a value Python cannot show stays as its text
+        panic.value = str(panic)
+
+
 def dynamic_type(v: GoValue) -> GoType:
     """The dynamic type of a non-nil interface value (from the eface type word or ``itab.Type``)."""
     first = v.word(0)

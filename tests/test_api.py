@@ -88,6 +88,13 @@ def test_panics_become_exceptions_and_the_plugin_stays_usable(case):
     e = info.value
     assert str(e) == "runtime error: index out of range [5] with length 3"
     assert e.go_type == "runtime.boundsError"
+    assert isinstance(e.value, GoError) and e.value.type == "runtime.boundsError"  # a runtime error value
+    with pytest.raises(GoPanic) as info:
+        p.lookup("PanicInt")(-3)
+    assert info.value.value == -3 and info.value.go_type == "int"
+    with pytest.raises(GoPanic) as info:
+        p.lookup("PanicError")()
+    assert isinstance(info.value.value, GoError) and str(info.value.value) == "error value in panic"
     functions = [f for f, _ in e.go_traceback]
     assert "example.com/corpus/plugins/panics.IndexOutOfRange" in functions
     assert all(where.rsplit(":", 1)[1].isdigit() for _, where in e.go_traceback)
@@ -110,6 +117,7 @@ def test_init_panic(case):
         _open(go, target, "initpanic")
     assert str(info.value) == recorded["panic"]
     assert info.value.go_type == recorded["panic_type"]
+    assert info.value.value == recorded["panic"]  # a string panic value
 
 
 def test_output_is_captured(case):
