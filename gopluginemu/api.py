@@ -76,6 +76,12 @@ class Plugin:
         """The descriptor of a statically decoded type, read from the plugin's live image."""
         return self.machine.types.type_at(self.machine.image.base + static.addr)
 
+    def close(self) -> None:
+        """Free the plugin's emulated process. Go cannot unload a plugin; here the memory comes
+        back, and the plugin (and every value from it) is unusable afterwards."""
+        self._collect()
+        self.machine.close()
+
     def _collect(self) -> None:
         out, err = self.machine.kernel.take_output()
         self._stdout += out
@@ -165,6 +171,19 @@ class Session:
             finally:
                 plugin._collect()
             return plugin
+
+    def close(self) -> None:
+        """Close every plugin the session opened (its emulated processes' memory comes back)."""
+        with self.lock:
+            for plugin in self.plugins.values():
+                if isinstance(plugin, Plugin):
+                    plugin.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _link_problem(self, binary: GoBinary) -> str:
         """What Go's ``plugin_lastmoduleinit`` refuses, checked against the plugins loaded so far."""

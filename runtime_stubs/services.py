@@ -6,18 +6,21 @@ entry point (Go 1.27's size-specialised ``mallocgc*SC*`` variants) needs no code
 
 from __future__ import annotations
 
-# Entry points the emulator answers itself instead of running them: name pattern -> service.
+# Entry points the emulator answers itself instead of running them: name pattern -> (service,
+# argument words). The words are the size of the function's arguments (Go signature): with Go's
+# stack ABI (s390x before 1.26) its results follow them on the stack. The mallocgc variants other
+# than mallocgc itself are only reached directly in 1.27, which passes arguments in registers.
 ANSWERED = {
-    r"runtime\.mallocgc(Large|SmallNoscan|SmallNoScan|SmallScanNoHeader|SmallScanHeader|Tiny)?(SC\d+)?$": "allocate",
-    r"runtime\.mallocgc(Tiny|SmallNoScan|SmallScan)SlowPath$": "allocate",
-    r"runtime\.persistentalloc$": "persistent_alloc",
-    r"runtime\.stackalloc$": "stack_alloc",
-    r"runtime\.stackfree$": "stack_free",
-    r"runtime\.SetFinalizer$": "ignore",
-    r"runtime\.addCleanup$": "ignore",
+    r"runtime\.mallocgc(Large|SmallNoscan|SmallNoScan|SmallScanNoHeader|SmallScanHeader|Tiny)?(SC\d+)?$": ("allocate", 3),
+    r"runtime\.mallocgc(Tiny|SmallNoScan|SmallScan)SlowPath$": ("allocate", 3),
+    r"runtime\.persistentalloc$": ("persistent_alloc", 3),  # (size, align uintptr, sysStat *sysMemStat)
+    r"runtime\.stackalloc$": ("stack_alloc", 1),  # (n uint32) stack
+    r"runtime\.stackfree$": ("stack_free", 2),  # (stk stack)
+    r"runtime\.SetFinalizer$": ("ignore", 4),  # (obj any, finalizer any): no results
+    r"runtime\.addCleanup$": ("no_cleanup", 2),  # (p unsafe.Pointer, f) uint64
     # weak pointers (unique.Make, weak.Make): with no collector a weak pointer is a strong one
-    r"(internal/)?weak\.runtime_registerWeakPointer$": "weak_handle",
-    r"(internal/)?weak\.runtime_makeStrongFromWeak$": "strong_from_weak",
+    r"(internal/)?weak\.runtime_registerWeakPointer$": ("weak_handle", 1),
+    r"(internal/)?weak\.runtime_makeStrongFromWeak$": ("strong_from_weak", 1),
 }
 
 # Entry points where the emulated run stops: name -> what happened.

@@ -33,8 +33,8 @@ def test_emulator_transcript_equals_go(go, target, scenario, stripped):
     ops = json.loads(builds.scenario_file(scenario).read_text())["ops"]
     paths = {name: str(built_plugin(go, target, name, stripped)) for name in builds.scenario_plugins(scenario)}
     # unstripped runs collect the heap before every call, so a root the collector missed shows
-    session = Session(gc_trigger=None if stripped else 0)
-    events = run_scenario(ops, paths, session)
+    with Session(gc_trigger=None if stripped else 0) as session:
+        events = run_scenario(ops, paths, session)
     assert len(events) == len(recorded.events)
     for i, (mine, gos) in enumerate(zip(events, recorded.events)):
         assert mine == gos, f"event {i} ({ops[i]['op']} {ops[i].get('symbol', ops[i].get('plugin', ''))})"

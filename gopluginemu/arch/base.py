@@ -20,6 +20,19 @@ class GoABI:
     args_offset: int  # from SP at a function's entry to its argument area
     pc_quantum: int  # instruction alignment: a return into goexit lands at goexit + pc_quantum
     link_register: bool  # calls leave the return address in a register (LR), not on the stack
+    # the first Go release whose ABIInternal passes arguments in registers on this CPU (before
+    # it every Go function uses the stack ABI, "ABI0": arguments from args_offset, results
+    # after them), and the releases where GOEXPERIMENT=noregabiargs still turns it off
+    register_args_since: tuple[int, int] = (1, 17)
+    register_args_optional: tuple[tuple[int, int], ...] = ()
+
+    def register_args(self, release: tuple[int, int], goexperiment: str = "") -> bool:
+        """Whether a build of ``release`` (with its ``GOEXPERIMENT`` build setting) passes
+        arguments and results in registers (False: Go's stack ABI)."""
+        if release < self.register_args_since:
+            return False
+        experiments = {e.strip() for e in goexperiment.split(",")}
+        return not (release in self.register_args_optional and "noregabiargs" in experiments)
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,16 @@ class TypeReader:
 
     # -- types ---------------------------------------------------------------------------
 
+    def has_string(self, addr: int, text: str) -> bool:
+        """Whether the descriptor at ``addr`` prints as ``text``, from its ``Str`` name alone: a
+        cheap test for words that may not be descriptors at all (decoding garbage can ask for
+        reads of gigabytes)."""
+        L, m = self.layout, self.mem
+        extra = 1 if m.uint(addr + L.off("Type", "TFlag"), 1) & L.consts["TFlagExtraStar"] else 0
+        want = text.encode()
+        length, pos = m.uvarint(self.types + m.int(addr + L.off("Type", "Str"), 4) + 1)
+        return length == len(want) + extra and m.bytes(pos + extra, len(want)) == want
+
     def type_off(self, off: int) -> GoType:
         """Resolve a ``TypeOff`` against the module's types base."""
         return self.type_at(self.types + off)

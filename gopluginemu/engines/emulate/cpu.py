@@ -42,6 +42,9 @@ class CPU:
     c_ret_reg: str
 
     wide_float_regs = False  # float registers are 128 bits wide in Unicorn (x86 XMM)
+    # Go functions take arguments in registers (ABIInternal); False for Go's stack ABI (s390x
+    # before Go 1.26), which only a CPU class that supports it honours. The machine sets it.
+    regabi = True
 
     def __init__(self, arch: Arch) -> None:
         self.arch = arch
@@ -149,9 +152,11 @@ class CPU:
         floats = self.float_ids if n_floats is None else self.float_ids[:n_floats]
         return [self.read(r) for r in ints], [self.read_float(r) for r in floats]
 
-    def int_arg(self, i: int) -> int:
-        """Integer argument register ``i`` (at a hooked function's entry)."""
-        return self.read(self.int_ids[i])
+    def int_arg(self, i: int, size: int = 8) -> int:
+        """Integer argument ``i`` of ``size`` bytes (at a hooked function's entry), each argument
+        one register (or, with the stack ABI, one word of the argument area)."""
+        value = self.read(self.int_ids[i])
+        return value if size == 8 else value & ((1 << 8 * size) - 1)
 
     def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
         """Registers for a Go call of ``pc`` whose entry SP is ``sp`` (8-byte slot there is the
@@ -163,8 +168,10 @@ class CPU:
         only the stack pointer, return address and PC change."""
         raise NotImplementedError
 
-    def return_from_hook(self, ints: Sequence[int] = ()) -> None:
-        """Finish a hooked Go function at its entry: results in the ABI registers, back to the caller."""
+    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
+        """Finish a hooked Go function at its entry: results in the ABI registers, back to the
+        caller. ``arg_words``: the size of the function's arguments in words, which the stack ABI
+        puts its results after."""
         raise NotImplementedError
 
     def return_from_c(self, value: int) -> None:
@@ -191,7 +198,9 @@ class CPU:
         self, on_syscall: Callable[[], None], on_breakpoint: Callable[[int], None], on_trap: Callable[[str, int], None]
     ) -> None:
         """Route the CPU's traps: a system call (PC already past it), a patched breakpoint (its
-        address), and exceptions Go turns into signals (``on_trap("divide", pc)``)."""
+        address), and exceptions Go turns into signals (``on_trap("divide", pc)``; a CPU whose
+        bad memory accesses are traps rather than Unicorn memory errors: ``on_trap("segv", pc,
+        address)``, the address ``pc`` itself for an instruction fetch)."""
         raise NotImplementedError
 
     def syscall_args(self) -> tuple[int, list[int]]:

@@ -46,7 +46,7 @@ class AMD64(CPU):
         self.write(self.pc_id, self.read_word(sp))
         self.write(self.sp_id, sp + 8)
 
-    def return_from_hook(self, ints: Sequence[int] = ()) -> None:
+    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
         for rid, v in zip(self.int_ids, ints):
             self.write(rid, v)
         self._pop_return()

@@ -46,7 +46,7 @@ class ARM64(CPU):
         self.write(self.lr_id, ret)
         self.write(self.pc_id, pc)
 
-    def return_from_hook(self, ints: Sequence[int] = ()) -> None:
+    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
         for rid, v in zip(self.int_ids, ints):
             self.write(rid, v)
         self.write(self.pc_id, self.read(self.lr_id))

@@ -107,7 +107,7 @@ class PPC64LE(CPU):
         self.write(self.r12_id, pc)
         self.write(self.pc_id, pc)
 
-    def return_from_hook(self, ints: Sequence[int] = ()) -> None:
+    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
         for rid, v in zip(self.int_ids, ints):
             self.write(rid, v)
         self.write(self.pc_id, self.read(self.lr_id))

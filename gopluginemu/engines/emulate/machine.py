@@ -30,7 +30,7 @@ from runtime_stubs.services import FPE_INTDIV, SEGV_MAPERR, SIGFPE, SIGSEGV
 
 MAX_FAULTS_PER_CALL = 10_000
 DEFAULT_TIME_LIMIT = 60.0  # seconds of wall-clock time one call (or the inits) may run
-EMULATED_ARCHES = ("amd64", "arm64", "ppc64le")
+EMULATED_ARCHES = ("amd64", "arm64", "ppc64le", "s390x")
 
 
 class _LiveObject:
@@ -52,8 +52,11 @@ class _LiveObject:
 class EmuMachine:
     """A plugin loaded into an emulated process whose host the emulator plays."""
 
+    created = 0  # machines made in this Python process (tests use it to know when to free memory)
+
     def __init__(self, binary: GoBinary, policy: Policy | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> None:
         obj = binary.obj
+        EmuMachine.created += 1
         self.binary = binary
         self.path = obj.path
         self.arch = obj.arch
@@ -67,8 +70,11 @@ class EmuMachine:
         if rt is None:
             raise UnsupportedGoVersionError(obj.path, f"no runtime layout for go{self.layout.release} on {self.arch.goarch}")
         self.rt = rt
-        self.regabi = True
+        release = tuple(int(x) for x in self.layout.release.split(".")[:2])
+        goexperiment = binary.buildinfo.settings_dict.get("GOEXPERIMENT", "")
+        self.regabi = self.arch.abi.register_args(release, goexperiment)
         self.cpu = cpu_for(self.arch)
+        self.cpu.regabi = self.regabi
         uc = self.cpu.uc
         self.private = amem.Region(uc, amem.PRIVATE_BASE, 1 << 30, 1 << 20)
         self.stacks = amem.Region(uc, amem.STACK_BASE, 8 << 30, 8 << 20)
@@ -166,6 +172,8 @@ class EmuMachine:
             return self.types.type_at(addr)
         for addr in self._type_symbols.values():  # long names are mangled: compare the descriptors
             try:
+                if not self.types.has_string(addr, name):
+                    continue
                 t = self.types.type_at(addr)
             except Exception:  # noqa: BLE001 - a symbol that is not a descriptor
                 continue
@@ -247,6 +255,13 @@ class EmuMachine:
                 if kind == "trap":
                     self._signal(SIGFPE, FPE_INTDIV, detail, detail, None)
                     continue
+                if kind == "segv":  # a CPU that reports bad accesses as traps (s390x)
+                    faults += 1
+                    pc, addr = detail
+                    if faults > MAX_FAULTS_PER_CALL:
+                        self._die("fault", f"{faults} faults in one call (last: address {addr:#x} at {pc:#x})")
+                    self._signal(SIGSEGV, SEGV_MAPERR, addr, pc, None, fetch=addr == pc)
+                    continue
                 if kind == "panic":
                     raise self.host.unrecovered_panic(detail)
                 self._die(kind, str(detail))
@@ -254,6 +269,13 @@ class EmuMachine:
             self._call_g = previous
             if not previous:
                 self.run_started = None
+
+    def close(self) -> None:
+        """Free the emulated process (Unicorn's memory) now; the machine is dead afterwards."""
+        if self.dead != "closed":
+            self.dead = "closed"
+            self.cpu.uc._Uc__finalizer()  # weakref.finalize: runs uc_close once
+            self.breakpoints.clear()
 
     def over_limit(self) -> None:
         """Called by the watchdog thread: stop the run that has used up its time."""
@@ -268,10 +290,13 @@ class EmuMachine:
             raise EmulationLimitError(f"{self.path}: {message}; the plugin cannot be used after it")
         raise GoFatalError(f"{self.path}: {message}")
 
-    def _signal(self, sig: int, code: int, addr: int, pc: int, error: UcError | None) -> None:
+    def _signal(self, sig: int, code: int, addr: int, pc: int, error: UcError | None, fetch: bool = False) -> None:
         """Deliver a synchronous signal the way Go's handler does: record it in g, then make the
-        faulting instruction look as if it called sigpanic."""
+        faulting instruction look as if it called sigpanic. ``fetch``: the fault was fetching
+        the instruction at ``pc`` (also when ``error`` says so)."""
         if error is not None and error.errno == UC_ERR_FETCH_UNMAPPED:
+            fetch = True
+        if fetch:
             addr = pc  # a call through a bad function pointer faults on fetch
         g = self.cpu.g
         if not g:
@@ -282,7 +307,7 @@ class EmuMachine:
         self.set_word(g + rt.off("g", "sigcode1"), addr)
         self.set_word(g + rt.off("g", "sigpc"), pc)
         target = self.image.addr(self.cpu.sigpanic_symbol)
-        fault_pc = 0 if error is not None and error.errno == UC_ERR_FETCH_UNMAPPED else pc
+        fault_pc = 0 if fetch else pc
         self.cpu.inject_sigpanic(target, fault_pc)
 
     # -- hooks -------------------------------------------------------------------------------
@@ -321,9 +346,11 @@ class EmuMachine:
         nr, args = self.cpu.syscall_args()
         self.cpu.set_syscall_result(self.kernel.dispatch(nr, args))
 
-    def _on_trap(self, kind: str, pc: int) -> None:
+    def _on_trap(self, kind: str, pc: int, addr: int = 0) -> None:
         if kind == "divide":
             self.stop("trap", pc)
+        elif kind == "segv":
+            self.stop("segv", (pc, addr))
         else:
             self.stop("fault", f"CPU exception {kind} at {pc:#x}")
 

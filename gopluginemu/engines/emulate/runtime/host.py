@@ -32,7 +32,10 @@ class GoHost:
         self.layout = machine.layout
         img = machine.image
         self.sym = img.addr
-        self.goexit_ret = self._need("runtime.goexit.abi0") + machine.arch.abi.pc_quantum
+        # ABI0 assembly carries the .abi0 suffix, except where Go has no other ABI (s390x
+        # before 1.26, whose symbols have no suffixes)
+        goexit = "runtime.goexit.abi0" if self.sym("runtime.goexit.abi0") is not None else "runtime.goexit"
+        self.goexit_ret = self._need(goexit) + machine.arch.abi.pc_quantum
         self._batch: _Batch | None = None
         self._stack_hi = self.rt.off("g", "stack") + self.rt.off("stack", "hi")
         self._stktopsp = self.rt.off("g", "stktopsp")
@@ -45,11 +48,11 @@ class GoHost:
         self.main_g = self._new_g(MAIN_STACK, system=False)
         self._setup_m0()
         self._setup_sched()
-        self.call_on(self.g0, self._need("runtime.procresize"), ints=[1])
+        self.call_on(self.g0, self._need("runtime.procresize"), **self.go_args((1, 4), results=1))
         self._set_word(self.m0 + self.rt.off("m", "curg"), self.main_g)
         allgadd = self.sym("runtime.allgadd")
         if allgadd is not None:
-            self.call_on(self.g0, allgadd, ints=[self.main_g])
+            self.call_on(self.g0, allgadd, **self.go_args((self.main_g, 8)))
         self._add_itabs()
         self.inits_run = False
 
@@ -66,6 +69,25 @@ class GoHost:
 
     def _set_word(self, addr: int, value: int, size: int = 8) -> None:
         self.m.set_word(addr, value, size)
+
+    def go_args(self, *args: tuple[int, int], results: int = 0) -> dict:
+        """``call_on``/``call`` arguments for a Go function the emulator calls itself, from
+        (value, size) pairs of scalar arguments: in registers, or with Go's stack ABI laid out as
+        Go does (each at its alignment), with room for ``results`` words after them."""
+        if self.m.regabi:
+            return {"ints": [value for value, _ in args]}
+        order, frame = self.m.arch.byte_order, bytearray()
+        for value, size in args:
+            frame += bytes(-len(frame) % size) + (value & ((1 << 8 * size) - 1)).to_bytes(size, order)
+        frame += bytes(-len(frame) % 8 + 8 * results)
+        return {"stack": bytes(frame)}
+
+    def go_results(self, raw: RawResult, n: int) -> list[int]:
+        """The ``n`` word-sized results of a call made with ``go_args(..., results=n)``."""
+        if self.m.regabi:
+            return list(raw.ints[:n])
+        stack, order = raw.stack, self.m.arch.byte_order
+        return [int.from_bytes(stack[len(stack) - 8 * (n - i) : len(stack) - 8 * (n - i - 1)], order) for i in range(n)]
 
     def _md(self, field: str) -> int:
         return self.m.moduledata + self.layout.off("moduledata", field)
@@ -181,7 +203,7 @@ class GoHost:
                 inter = self._word(p + layout.off("ITab", "Inter"))
                 p += fun + 8 * max(1, self._word(inter + methods + 8))
         for itab in itabs:
-            self.call_on(self.g0, add, ints=[itab])
+            self.call_on(self.g0, add, **self.go_args((itab, 8)))
 
     def root_ranges(self) -> list[tuple[int, int]]:
         """Where pointers into the heap may live outside it: the module's data and bss (with

@@ -32,15 +32,15 @@ def sprint_value(host, typ: int, data: int) -> str | None:
     m.set_word(box + 8, data)
     sprint = host.sym("fmt.Sprint")
     if sprint is not None:
-        r = m.call(sprint, ints=[box, 1, 1], n_ints=2, n_floats=0)
+        r = m.call(sprint, **host.go_args((box, 8), (1, 8), (1, 8), results=2), n_ints=2, n_floats=0)
     else:
         sprintf = host.sym("fmt.Sprintf")
         if sprintf is None:
             return None
         fmt = m.alloc(2)
         m.write(fmt, b"%v")
-        r = m.call(sprintf, ints=[fmt, 2, box, 1, 1], n_ints=2, n_floats=0)
-    ptr, n = r.ints[0], r.ints[1]
+        r = m.call(sprintf, **host.go_args((fmt, 8), (2, 8), (box, 8), (1, 8), (1, 8), results=2), n_ints=2, n_floats=0)
+    ptr, n = host.go_results(r, 2)
     return m.read(ptr, n).decode("utf-8", "replace") if n else ""
 
 
@@ -48,7 +48,7 @@ def go_traceback(host, g: int) -> list[tuple[str, str]]:
     """Run the plugin's own ``runtime.traceback`` from the current PC/SP on the system stack and
     parse what it prints: ``[(function, "file:line"), ...]``, innermost first."""
     m = host.m
-    tb = host.sym("runtime.traceback1") or host.sym("runtime.traceback")  # (pc, sp, lr, gp[, flags])
+    tb = host.sym("runtime.traceback1") or host.sym("runtime.traceback")  # (pc, sp, lr, gp[, flags uint8])
     if tb is None:
         return []
     pc, sp = m.cpu.caller_at_entry()  # stopped at fatalpanic's entry: start from gopanic's frame
@@ -56,7 +56,7 @@ def go_traceback(host, g: int) -> list[tuple[str, str]]:
     kept = bytes(err)
     err.clear()
     try:
-        host.call_on(host.g0, tb, ints=[pc, sp, 0, g, 0], n_ints=0, n_floats=0)
+        host.call_on(host.g0, tb, **host.go_args((pc, 8), (sp, 8), (0, 8), (g, 8), (0, 1)), n_ints=0, n_floats=0)
         text = bytes(err).decode("utf-8", "replace")
     except Exception:  # noqa: BLE001 - a traceback is best effort; the panic itself is what matters
         text = ""

@@ -25,8 +25,8 @@ class Services:
         for name in names:
             m = anyof.match(name)
             if m is not None:
-                service = services[int(m.lastgroup[1:])]
-                machine.add_breakpoint(machine.image.addr(name), getattr(self, service))
+                service, arg_words = services[int(m.lastgroup[1:])]
+                machine.add_breakpoint(machine.image.addr(name), self._answer(getattr(self, service), arg_words))
         for name, kind in STOPS.items():
             addr = machine.image.addr(name)
             if addr is not None:
@@ -36,46 +36,55 @@ class Services:
             if addr is not None:
                 machine.add_code_hook(addr, getattr(self, what))
 
-    # -- answered ----------------------------------------------------------------------------
+    @staticmethod
+    def _answer(service, arg_words: int):
+        return lambda: service(arg_words)
 
-    def allocate(self) -> None:
+    # -- answered: each service gets the size of the hooked function's arguments in words ----
+
+    def allocate(self, arg_words: int) -> None:
         """mallocgc(size, typ, needzero): a block from the heap, scanned unless typ has no pointers."""
         size, typ = self.cpu.int_arg(0), self.cpu.int_arg(1)
         scan = bool(typ) and self.m.word(typ + self.ptrbytes_off) != 0
-        self.cpu.return_from_hook([self.m.heap.alloc(size, scan)])
+        self.cpu.return_from_hook([self.m.heap.alloc(size, scan)], arg_words)
 
-    def persistent_alloc(self) -> None:
+    def persistent_alloc(self, arg_words: int) -> None:
         size, align = self.cpu.int_arg(0), self.cpu.int_arg(1)
         align = align if align and align & (align - 1) == 0 else 8
-        self.cpu.return_from_hook([self.m.heap.persistent(size, align)])
+        self.cpu.return_from_hook([self.m.heap.persistent(size, align)], arg_words)
 
-    def stack_alloc(self) -> None:
-        n = self.cpu.int_arg(0) & 0xFFFFFFFF
+    def stack_alloc(self, arg_words: int) -> None:
+        n = self.cpu.int_arg(0, 4)  # n uint32
         lo = self.m.stacks.alloc(n, min(max(n, 16), 0x1000))
-        self.cpu.return_from_hook([lo, lo + n])
+        self.cpu.return_from_hook([lo, lo + n], arg_words)
 
-    def stack_free(self) -> None:
+    def stack_free(self, arg_words: int) -> None:
         lo, hi = self.cpu.int_arg(0), self.cpu.int_arg(1)
         if self.m.stacks.contains(lo) and hi > lo:
             self.m.stacks.free(lo, hi - lo)
-        self.cpu.return_from_hook()
+        self.cpu.return_from_hook((), arg_words)
 
-    def ignore(self) -> None:
-        self.cpu.return_from_hook([0])
+    def ignore(self, arg_words: int) -> None:
+        """A call with no results that does nothing here (SetFinalizer under sbrk=1)."""
+        self.cpu.return_from_hook((), arg_words)
 
-    def weak_handle(self) -> None:
+    def no_cleanup(self, arg_words: int) -> None:
+        """addCleanup: nothing to register (no collector frees anything); cleanup id 0."""
+        self.cpu.return_from_hook([0], arg_words)
+
+    def weak_handle(self, arg_words: int) -> None:
         """The one handle of an object (``getOrAddWeakHandle``): a word that points at it."""
         p = self.cpu.int_arg(0)
         handle = self.weak_handles.get(p)
         if handle is None:
             handle = self.weak_handles[p] = self.m.heap.persistent(8)
             self.m.set_word(handle, p)
-        self.cpu.return_from_hook([handle])
+        self.cpu.return_from_hook([handle], arg_words)
 
-    def strong_from_weak(self) -> None:
+    def strong_from_weak(self, arg_words: int) -> None:
         """The object a weak handle points at (never collected here, so always alive)."""
         handle = self.cpu.int_arg(0)
-        self.cpu.return_from_hook([self.m.word(handle) if handle else 0])
+        self.cpu.return_from_hook([self.m.word(handle) if handle else 0], arg_words)
 
     # -- watched and stops -------------------------------------------------------------------
 

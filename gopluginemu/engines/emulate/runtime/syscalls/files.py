@@ -51,7 +51,7 @@ def handlers(k) -> dict:
         if fd not in k.fds:
             return -EBADF
         st = bytearray(STAT_SIZE)
-        mode_off = 24 if k.machine.arch.goarch in ("amd64", "ppc64le") else 16  # after a 64-bit st_nlink
+        mode_off = 24 if k.machine.arch.goarch in ("amd64", "ppc64le", "s390x") else 16  # after a 64-bit st_nlink
         st[mode_off : mode_off + 4] = k.word(S_IFCHR | 0o620, 4)
         k.write(buf, bytes(st))
         return 0

@@ -4,4 +4,5 @@ from __future__ import annotations
 
 
 def handlers(k) -> dict:
-    return {name: k.refuse("net", name) for name in ("socket", "connect", "bind", "listen", "accept")}
+    names = ("socket", "connect", "bind", "listen", "accept", "socketcall")  # socketcall: s390x multiplexes them
+    return {name: k.refuse("net", name) for name in names}

@@ -1,0 +1,191 @@
+"""IBM Z (s390x) in Unicorn: big-endian; calls leave the return address in R14, SP is R15, TLS
+is the access registers A0:A1, and ``svc`` is an interrupt that leaves the PC on the ``svc``.
+
+Unicorn reports an access to unmapped memory on s390x as a program interruption, not as a
+memory error (no ``UC_HOOK_MEM_INVALID``, no fault address): the faulting address is worked out
+from the instruction's memory operands, which Go needs to tell a nil dereference from a wild one.
+
+Unicorn starts the CPU in 24-bit addressing with the vector facility off: the PSW gets the
+extended and basic addressing bits (64-bit addresses) and CR0 the vector and AFP enables.
+
+Go on s390x used its stack ABI ("ABI0") for every function before 1.26: arguments from 8(R15),
+results after them. ``regabi`` (set by the machine from the build) picks how hooked functions
+read their arguments and return their results.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from unicorn import UC_ARCH_S390X, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, UcError, s390x_const
+
+from gopluginemu.engines.emulate.cpu import CPU, MASK
+
+PSW_EA_BA = 0x180000000  # PSW extended + basic addressing mode: 64-bit addresses
+CR0_VECTOR_AFP = 0x60000  # CR0 AFP-register control and vector enablement
+EXCP_SVC = 2  # svc: the PC is still on the 2-byte instruction
+EXCP_PGM = 3  # a program interruption (here: an access to unmapped memory), PC on the instruction
+SVC = 0x0A  # the svc opcode; its second byte is the immediate code
+BREAK_CODE = 0xFF  # `svc 255`: what the emulator patches over hooked entry points (Go uses svc 0)
+MIN_FRAME = 8  # sys.MinFrameSize: the saved-LR slot at 0(R15)
+# system calls whose s390x kernel ABI differs from the generic one the kernel emulation reads
+OLD_MMAP = 90  # mmap takes a pointer to its six arguments (old_mmap)
+CLONE = 120  # clone(stack, flags, ...): the first two arguments swapped
+
+
+class S390X(CPU):
+    uc_arch = UC_ARCH_S390X
+    uc_mode = UC_MODE_BIG_ENDIAN
+    reg_module = s390x_const
+    reg_prefix = "UC_S390X_REG_"
+    pc_reg = "pc"
+    sp_reg = "r15"
+    sigpanic_symbol = "runtime.sigpanic"
+    breakpoint = bytes((SVC, BREAK_CODE))
+    breakpoint_intno = EXCP_SVC
+    breakpoint_pc_after = 0
+    syscall_nr_reg = "r1"
+    syscall_arg_regs = ("r2", "r3", "r4", "r5", "r6", "r7")
+    syscall_ret_reg = "r2"
+    c_arg_regs = ("r2", "r3", "r4", "r5", "r6")
+    c_ret_reg = "r2"
+
+    def __init__(self, arch) -> None:
+        super().__init__(arch)
+        uc = self.uc
+        uc.reg_write(s390x_const.UC_S390X_REG_PSWM, uc.reg_read(s390x_const.UC_S390X_REG_PSWM) | PSW_EA_BA)
+        uc.reg_write(s390x_const.UC_S390X_REG_CR0, uc.reg_read(s390x_const.UC_S390X_REG_CR0) | CR0_VECTOR_AFP)
+        self.lr_id = s390x_const.UC_S390X_REG_R14
+        self.r0_id = s390x_const.UC_S390X_REG_R0
+        self.r2_id = s390x_const.UC_S390X_REG_R2
+        self._svc_code = 0
+        self._cs = None  # capstone, for the operands of a faulting instruction
+
+    # -- Go calls ----------------------------------------------------------------------------
+
+    def _arg_addr(self, word: int) -> int:
+        return self.read(self.sp_id) + self.arch.abi.args_offset + 8 * word
+
+    def int_arg(self, i: int, size: int = 8) -> int:
+        if self.regabi:
+            return super().int_arg(i, size)
+        # the stack ABI: argument i in word i of the argument area, a smaller one at the start
+        # of its word (the high half, big-endian)
+        if size == 8:
+            return self.read_word(self._arg_addr(i))
+        return int.from_bytes(self.uc.mem_read(self._arg_addr(i), size), "big")
+
+    def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
+        self.write_word(sp, 0)  # the saved-LR slot of a frame with no caller
+        self.write(self.sp_id, sp)
+        self.write(self.g_id, g)
+        self.write(self.ctx_id, ctx)
+        self.write(self.r0_id, 0)
+        self.write(self.lr_id, ret)
+        self.write(self.pc_id, pc)
+
+    def reenter(self, pc: int, sp: int, ret: int) -> None:
+        self.write(self.sp_id, sp)
+        self.write(self.r0_id, 0)
+        self.write(self.lr_id, ret)
+        self.write(self.pc_id, pc)
+
+    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
+        if self.regabi:
+            for rid, v in zip(self.int_ids, ints):
+                self.write(rid, v)
+        else:
+            for i, v in enumerate(ints):
+                self.write_word(self._arg_addr(arg_words + i), v)
+        self.write(self.pc_id, self.read(self.lr_id))
+
+    def return_from_c(self, value: int) -> None:
+        self.write(self.r2_id, value)
+        self.write(self.pc_id, self.read(self.lr_id))
+
+    def caller_at_entry(self) -> tuple[int, int]:
+        return self.read(self.lr_id), self.sp
+
+    def inject_sigpanic(self, target: int, fault_pc: int) -> None:
+        # runtime/signal_linux_s390x.go preparePanic: save LR below SP, pretend the faulting PC
+        # called sigpanic, R0 = 0
+        sp = self.sp - MIN_FRAME
+        self.write_word(sp, self.read(self.lr_id))
+        self.sp = sp
+        if fault_pc:
+            self.write(self.lr_id, fault_pc)
+        self.write(self.r0_id, 0)
+        self.pc = target
+
+    def set_tls(self, tp: int) -> None:
+        self.uc.reg_write(s390x_const.UC_S390X_REG_A0, (tp >> 32) & 0xFFFFFFFF)
+        self.uc.reg_write(s390x_const.UC_S390X_REG_A1, tp & 0xFFFFFFFF)
+
+    # -- traps -------------------------------------------------------------------------------
+
+    def syscall_args(self) -> tuple[int, list[int]]:
+        nr = self._svc_code or self.reg("r1")  # `svc n` with n < 256 names the call itself
+        args = [self.reg(r) for r in self.syscall_arg_regs]
+        if nr == OLD_MMAP:
+            args = [self.read_word(args[0] + 8 * i) for i in range(6)]
+        elif nr == CLONE:
+            args[0], args[1] = args[1], args[0]
+        return nr, args
+
+    def _mapped(self, addr: int, size: int = 1) -> bool:
+        try:
+            self.uc.mem_read(addr, size)
+            return True
+        except UcError:
+            return False
+
+    def fault_address(self, pc: int) -> int | None:
+        """The unmapped address the instruction at ``pc`` touches (``pc`` itself when it cannot be
+        fetched), or None when none of its memory operands is unmapped."""
+        if not self._mapped(pc, 2):
+            return pc
+        if self._cs is None:
+            import capstone  # only when a fault happens: importing costs ~15 ms
+
+            self._cs = capstone.Cs(capstone.CS_ARCH_SYSZ, capstone.CS_MODE_BIG_ENDIAN)
+            self._cs.detail = True
+            self._op_mem = capstone.CS_OP_MEM
+        cs = self._cs
+        code = bytes(self.uc.mem_read(pc, 6)) if self._mapped(pc, 6) else bytes(self.uc.mem_read(pc, 2))
+        for ins in cs.disasm(code, pc, 1):
+            for op in ins.operands:
+                if op.type != self._op_mem:
+                    continue
+                mem = op.mem
+                ea = mem.disp
+                for reg in (mem.base, mem.index):
+                    if reg:
+                        ea += self.reg(f"r{int(cs.reg_name(reg))}")
+                ea &= MASK
+                for probe in (ea, (ea + max(getattr(mem, "length", 0), 8) - 1) & MASK):
+                    if not self._mapped(probe):
+                        return probe
+        return None
+
+    def hook_interrupts(self, on_syscall, on_breakpoint, on_trap) -> None:
+        def on_intr(uc, intno, data):
+            pc = self.read(self.pc_id)
+            if intno == EXCP_SVC:
+                code = uc.mem_read(pc, 2)[1]
+                if code == BREAK_CODE:
+                    on_breakpoint(pc)
+                    return
+                self.write(self.pc_id, pc + 2)
+                self._svc_code = code
+                on_syscall()
+                return
+            addr = self.fault_address(pc) if intno == EXCP_PGM else None
+            if addr is not None:
+                on_trap("segv", pc, addr)
+            else:
+                on_trap(f"interrupt {intno}", pc)
+
+        self.uc.hook_add(UC_HOOK_INTR, on_intr)
+
+
+CPUClass = S390X
