@@ -211,6 +211,44 @@ class CPU:
 
 
 
+class LinkRegisterCPU(CPU):
+    """A CPU whose calls leave the return address in a link register (arm64, ppc64, s390x):
+    returns jump to it, and a fault is made to look like a call from the faulting PC the way
+    each arch's ``preparePanic`` does it (save LR in a new frame, LR = the faulting PC)."""
+
+    lr_reg: str
+    signal_frame: int  # bytes the signal path pushes below SP to save LR
+
+    def __init__(self, arch: Arch) -> None:
+        super().__init__(arch)
+        self.lr_id = self.reg_id(self.lr_reg)
+        self.c_ret_id = self.reg_id(self.c_ret_reg)
+
+    def write_results(self, ints: Sequence[int], arg_words: int) -> None:
+        """A hooked function's results, where the caller reads them (the result registers)."""
+        for rid, v in zip(self.int_ids, ints):
+            self.write(rid, v)
+
+    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
+        self.write_results(ints, arg_words)
+        self.write(self.pc_id, self.read(self.lr_id))
+
+    def return_from_c(self, value: int) -> None:
+        self.write(self.c_ret_id, value)
+        self.write(self.pc_id, self.read(self.lr_id))
+
+    def caller_at_entry(self) -> tuple[int, int]:
+        return self.read(self.lr_id), self.sp
+
+    def push_signal_frame(self, fault_pc: int) -> None:
+        """The common part of ``preparePanic``: save LR below SP, pretend the faulting PC called."""
+        sp = self.sp - self.signal_frame
+        self.write_word(sp, self.read(self.lr_id))
+        self.sp = sp
+        if fault_pc:
+            self.write(self.lr_id, fault_pc)
+
+
 def cpu_for(arch: Arch) -> CPU:
     """A fresh CPU of that architecture (ImportError-free: arches without a module raise KeyError)."""
     module = importlib.import_module(f"gopluginemu.engines.emulate.cpu_{arch.goarch}")

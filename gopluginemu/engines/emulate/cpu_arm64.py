@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Sequence
 
 from unicorn import UC_ARCH_ARM64, UC_HOOK_INTR, UC_MODE_ARM, arm64_const
 
-from gopluginemu.engines.emulate.cpu import CPU
+from gopluginemu.engines.emulate.cpu import LinkRegisterCPU
 
 EXCP_SWI = 2
 EXCP_BKPT = 7
 
 
-class ARM64(CPU):
+class ARM64(LinkRegisterCPU):
     uc_arch = UC_ARCH_ARM64
     uc_mode = UC_MODE_ARM
     reg_module = arm64_const
@@ -28,10 +27,11 @@ class ARM64(CPU):
     syscall_ret_reg = "x0"
     c_arg_regs = ("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7")
     c_ret_reg = "x0"
+    lr_reg = "x30"
+    signal_frame = 16  # runtime/signal_arm64.go preparePanic: sys.StackAlign
 
     def __init__(self, arch) -> None:
         super().__init__(arch)
-        self.lr_id = arm64_const.UC_ARM64_REG_X30
 
     def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
         self.write_word(sp, 0)  # the callee's saved-LR slot of a frame with no caller
@@ -46,25 +46,11 @@ class ARM64(CPU):
         self.write(self.lr_id, ret)
         self.write(self.pc_id, pc)
 
-    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
-        for rid, v in zip(self.int_ids, ints):
-            self.write(rid, v)
-        self.write(self.pc_id, self.read(self.lr_id))
 
-    def return_from_c(self, value: int) -> None:
-        self.write(arm64_const.UC_ARM64_REG_X0, value)
-        self.write(self.pc_id, self.read(self.lr_id))
 
-    def caller_at_entry(self) -> tuple[int, int]:
-        return self.read(self.lr_id), self.sp
 
     def inject_sigpanic(self, target: int, fault_pc: int) -> None:
-        # runtime/signal_arm64.go preparePanic: save LR below SP, pretend the faulting PC called sigpanic
-        sp = self.sp - 16
-        self.write_word(sp, self.read(self.lr_id))
-        self.sp = sp
-        if fault_pc:
-            self.write(self.lr_id, fault_pc)
+        self.push_signal_frame(fault_pc)  # runtime/signal_arm64.go preparePanic
         self.pc = target
 
     def set_tls(self, tp: int) -> None:

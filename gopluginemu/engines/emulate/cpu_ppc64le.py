@@ -9,11 +9,10 @@ default CPU model (another model masks VSX away).
 
 from __future__ import annotations
 
-from typing import Sequence
 
 from unicorn import UC_ARCH_PPC, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, UC_MODE_PPC64, UC_TLB_VIRTUAL, ppc_const
 
-from gopluginemu.engines.emulate.cpu import CPU, MASK
+from gopluginemu.engines.emulate.cpu import LinkRegisterCPU, MASK
 
 MSR = 0x8000000002802001  # SF (64-bit) | VEC | VSX | FP | LE
 EXCP_PROGRAM = 6  # tw/td traps (and other program checks): PC already past the instruction
@@ -29,7 +28,7 @@ def _s16(v: int) -> int:
     return v - 0x10000 if v & 0x8000 else v
 
 
-class PPC64LE(CPU):
+class PPC64LE(LinkRegisterCPU):
     uc_arch = UC_ARCH_PPC
     uc_mode = UC_MODE_PPC64 | UC_MODE_BIG_ENDIAN
     reg_module = ppc_const
@@ -45,12 +44,13 @@ class PPC64LE(CPU):
     syscall_ret_reg = "r3"
     c_arg_regs = ("r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10")
     c_ret_reg = "r3"
+    lr_reg = "lr"
+    signal_frame = MIN_FRAME
 
     def __init__(self, arch) -> None:
         super().__init__(arch)
         self.uc.ctl_set_tlb_mode(UC_TLB_VIRTUAL)
         self.uc.reg_write(ppc_const.UC_PPC_REG_MSR, MSR)
-        self.lr_id = ppc_const.UC_PPC_REG_LR
         self.r0_id = ppc_const.UC_PPC_REG_0
         self.r2_id = ppc_const.UC_PPC_REG_2
         self.r3_id = ppc_const.UC_PPC_REG_3
@@ -107,26 +107,13 @@ class PPC64LE(CPU):
         self.write(self.r12_id, pc)
         self.write(self.pc_id, pc)
 
-    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
-        for rid, v in zip(self.int_ids, ints):
-            self.write(rid, v)
-        self.write(self.pc_id, self.read(self.lr_id))
 
-    def return_from_c(self, value: int) -> None:
-        self.write(self.r3_id, value)
-        self.write(self.pc_id, self.read(self.lr_id))
 
-    def caller_at_entry(self) -> tuple[int, int]:
-        return self.read(self.lr_id), self.sp
 
     def inject_sigpanic(self, target: int, fault_pc: int) -> None:
         # runtime/signal_ppc64x.go preparePanic: save LR in a new minimal frame, pretend the
         # faulting PC called sigpanic, R0 = 0, and enter sigpanic at its global entry (R12)
-        sp = self.sp - MIN_FRAME
-        self.write_word(sp, self.read(self.lr_id))
-        self.sp = sp
-        if fault_pc:
-            self.write(self.lr_id, fault_pc)
+        self.push_signal_frame(fault_pc)
         self.write(self.r0_id, 0)
         self.write(self.r12_id, target)
         self.pc = target

@@ -19,7 +19,7 @@ from typing import Sequence
 
 from unicorn import UC_ARCH_S390X, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, UcError, s390x_const
 
-from gopluginemu.engines.emulate.cpu import CPU, MASK
+from gopluginemu.engines.emulate.cpu import LinkRegisterCPU, MASK
 
 PSW_EA_BA = 0x180000000  # PSW extended + basic addressing mode: 64-bit addresses
 CR0_VECTOR_AFP = 0x60000  # CR0 AFP-register control and vector enablement
@@ -33,7 +33,7 @@ OLD_MMAP = 90  # mmap takes a pointer to its six arguments (old_mmap)
 CLONE = 120  # clone(stack, flags, ...): the first two arguments swapped
 
 
-class S390X(CPU):
+class S390X(LinkRegisterCPU):
     uc_arch = UC_ARCH_S390X
     uc_mode = UC_MODE_BIG_ENDIAN
     reg_module = s390x_const
@@ -49,15 +49,15 @@ class S390X(CPU):
     syscall_ret_reg = "r2"
     c_arg_regs = ("r2", "r3", "r4", "r5", "r6")
     c_ret_reg = "r2"
+    lr_reg = "r14"
+    signal_frame = MIN_FRAME  # runtime/signal_linux_s390x.go preparePanic
 
     def __init__(self, arch) -> None:
         super().__init__(arch)
         uc = self.uc
         uc.reg_write(s390x_const.UC_S390X_REG_PSWM, uc.reg_read(s390x_const.UC_S390X_REG_PSWM) | PSW_EA_BA)
         uc.reg_write(s390x_const.UC_S390X_REG_CR0, uc.reg_read(s390x_const.UC_S390X_REG_CR0) | CR0_VECTOR_AFP)
-        self.lr_id = s390x_const.UC_S390X_REG_R14
         self.r0_id = s390x_const.UC_S390X_REG_R0
-        self.r2_id = s390x_const.UC_S390X_REG_R2
         self._svc_code = 0
         self._cs = None  # capstone, for the operands of a faulting instruction
 
@@ -90,30 +90,19 @@ class S390X(CPU):
         self.write(self.lr_id, ret)
         self.write(self.pc_id, pc)
 
-    def return_from_hook(self, ints: Sequence[int] = (), arg_words: int = 0) -> None:
+    def write_results(self, ints: Sequence[int], arg_words: int) -> None:
         if self.regabi:
-            for rid, v in zip(self.int_ids, ints):
-                self.write(rid, v)
-        else:
+            super().write_results(ints, arg_words)
+        else:  # the stack ABI: results follow the arguments in the caller's frame
             for i, v in enumerate(ints):
                 self.write_word(self._arg_addr(arg_words + i), v)
-        self.write(self.pc_id, self.read(self.lr_id))
 
-    def return_from_c(self, value: int) -> None:
-        self.write(self.r2_id, value)
-        self.write(self.pc_id, self.read(self.lr_id))
 
-    def caller_at_entry(self) -> tuple[int, int]:
-        return self.read(self.lr_id), self.sp
 
     def inject_sigpanic(self, target: int, fault_pc: int) -> None:
         # runtime/signal_linux_s390x.go preparePanic: save LR below SP, pretend the faulting PC
         # called sigpanic, R0 = 0
-        sp = self.sp - MIN_FRAME
-        self.write_word(sp, self.read(self.lr_id))
-        self.sp = sp
-        if fault_pc:
-            self.write(self.lr_id, fault_pc)
+        self.push_signal_frame(fault_pc)
         self.write(self.r0_id, 0)
         self.pc = target
 
