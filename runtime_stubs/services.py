@@ -66,5 +66,10 @@ G_RUNNING = 2
 G_SYSCALL = 3
 G_WAITING = 4
 STACK_GUARD = 928  # stackguard0 = lo + StackNosplitBase + StackSmall (runtime/stack.go)
-SIGSEGV, SIGFPE = 11, 8
-SEGV_MAPERR, FPE_INTDIV = 1, 1
+# The synchronous signals a CPU fault becomes, per GOOS: kind -> (signal, si_code) as Go's
+# sigpanic reads them (runtime/defs_<goos>_<goarch>.go): a bad access is SIGSEGV/SEGV_MAPERR, an
+# integer division by zero SIGFPE/FPE_INTDIV, which is 1 on linux and 7 on darwin.
+SIGNALS = {
+    "linux": {"segv": (11, 1), "divide": (8, 1)},
+    "darwin": {"segv": (11, 1), "divide": (8, 7)},
+}

@@ -88,5 +88,14 @@ def _free_emulated_processes():
 # What the emulator runs: every corpus transcript is checked on all of these; the detailed API,
 # policy and heap tests use DETAIL_GO (the releases either side of the map and malloc rewrites).
 EMULATED_GO = matrix.GO_VERSIONS
-EMULATED_TARGETS = ("linux/amd64", "linux/arm64", "linux/ppc64le", "linux/s390x")
+EMULATED_TARGETS = ("linux/amd64", "linux/arm64", "linux/ppc64le", "linux/s390x", "darwin/amd64", "darwin/arm64")
+
+
+def reference_target(target: str) -> str:
+    """Where Go's own transcript of a target's plugins is recorded: the target itself, or for a
+    darwin target (whose host cannot run here) linux on the same CPU, built from the same source."""
+    spec = matrix.TARGETS[target]
+    return target if spec.runs_host else f"linux/{spec.goarch}"
+
+
 DETAIL_GO = ("1.24.11", "1.27.3")

@@ -9,7 +9,7 @@ import gopluginemu
 from gopluginemu import GoPanic, InitPanic, PluginOpenError, SymbolNotFoundError
 from gopluginemu.api import Session
 from gopluginemu.values import GoError, GoObject, GoStruct, Pointer
-from tests.conftest import DETAIL_GO, EMULATED_TARGETS, built_plugin, transcript
+from tests.conftest import DETAIL_GO, EMULATED_TARGETS, built_plugin, reference_target, transcript
 
 CASES = [(go, target) for go in DETAIL_GO for target in EMULATED_TARGETS]
 IDS = [f"{go}-{target}" for go, target in CASES]
@@ -112,7 +112,7 @@ def test_panics_become_exceptions_and_the_plugin_stays_usable(case):
 
 def test_init_panic(case):
     go, target = case
-    recorded = next(e for e in transcript(go, target, "initpanic").events if e["op"] == "open")
+    recorded = next(e for e in transcript(go, reference_target(target), "initpanic").events if e["op"] == "open")
     with pytest.raises(InitPanic) as info:
         _open(go, target, "initpanic")
     assert str(info.value) == recorded["panic"]
@@ -163,8 +163,10 @@ def test_bad_input_gets_typed_errors(tmp_path):
         Session().open(str(tmp_path / "missing.so"))
     with pytest.raises(NotAPluginError):
         Session().open(str(built_program("1.27.3", "linux/amd64", "exe")))
-    with pytest.raises(UnsupportedArchError, match="darwin/arm64"):
-        Session().open(str(built_plugin("1.27.3", "darwin/arm64", "hello")))
+    i386 = tmp_path / "i386.so"  # a CPU Go plugins never target (EM_386 patched into e_machine)
+    i386.write_bytes(good.read_bytes()[:18] + (3).to_bytes(2, "little") + good.read_bytes()[20:])
+    with pytest.raises(UnsupportedArchError, match=f"^{i386}: unsupported ELF machine 3"):
+        Session().open(str(i386))
 
 
 def test_batched_calls(case):

@@ -1,6 +1,6 @@
 """x86-64 (GOARCH=amd64)."""
 
-from gopluginemu.arch.base import Arch, GoABI
+from gopluginemu.arch.base import Arch, DarwinTLS, GoABI
 
 ARCH = Arch(
     goarch="amd64",
@@ -23,6 +23,8 @@ ARCH = Arch(
         link_register=False,
     ),
     tls_variant=2,
+    # darwin: g at GS:0x30 (the linker resolves darwin's R_TLS_LE to 0x30; sys_darwin_amd64.s)
+    darwin_tls=DarwinTLS(register="gs_base", g_offset=0x30),
     linux_syscalls={
         0: "read", 1: "write", 3: "close", 4: "stat", 5: "fstat", 6: "lstat", 8: "lseek", 9: "mmap",
         10: "mprotect", 11: "munmap", 12: "brk", 13: "rt_sigaction", 14: "rt_sigprocmask", 15: "rt_sigreturn",

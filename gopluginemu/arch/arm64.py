@@ -1,6 +1,6 @@
 """AArch64 (GOARCH=arm64)."""
 
-from gopluginemu.arch.base import Arch, GoABI
+from gopluginemu.arch.base import Arch, DarwinTLS, GoABI
 
 ARCH = Arch(
     goarch="arm64",
@@ -24,6 +24,8 @@ ARCH = Arch(
     ),
     tls_variant=1,
     tls_tcb_size=16,
+    # darwin: load_g reads TPIDRRO_EL0 plus the variable runtime.tls_g (tls_arm64.s)
+    darwin_tls=DarwinTLS(register="tpidrro_el0", g_offset=0x10, offset_variable="runtime.tls_g"),
     linux_syscalls={
         17: "getcwd", 19: "eventfd2", 20: "epoll_create1", 21: "epoll_ctl", 22: "epoll_pwait", 23: "dup",
         24: "dup3", 25: "fcntl", 29: "ioctl", 34: "mkdirat", 35: "unlinkat", 38: "renameat", 48: "faccessat",

@@ -36,6 +36,18 @@ class GoABI:
 
 
 @dataclass(frozen=True)
+class DarwinTLS:
+    """Where Go finds g on darwin (no ELF TLS there): ``register`` holds the thread's TLS base
+    (Unicorn register name) and g sits ``g_offset`` bytes past it; where the runtime reads that
+    offset from a variable (``offset_variable``, set by ``_cgo_init`` in a real host), the
+    emulator stores ``g_offset`` in it."""
+
+    register: str
+    g_offset: int
+    offset_variable: str | None = None
+
+
+@dataclass(frozen=True)
 class Arch:
     """One CPU architecture as Go names it, with the numbers object files and tools use for it."""
 
@@ -56,5 +68,6 @@ class Arch:
     tls_variant: int = 2
     tls_tcb_size: int = 0
     tls_tp_bias: int = 0  # TP points this far past the start of the TLS block (ppc64: 0x7000)
+    darwin_tls: DarwinTLS | None = None  # None: Go has no darwin port on this CPU
     # Linux system call numbers of this CPU: number -> name (the kernel's unistd names)
     linux_syscalls: dict[int, str] = field(default_factory=dict)

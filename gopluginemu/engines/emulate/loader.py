@@ -9,7 +9,7 @@ meaning is defined once, in ``RELOCATIONS``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from unicorn import UC_PROT_ALL
 
@@ -30,10 +30,27 @@ class Image:
     # link-time value of a function -> bytes to its local entry, where direct calls land
     # (ppc64 only; empty elsewhere)
     local_entries: dict[int, int] = field(default_factory=dict)
+    functions: dict[str, int] = field(default_factory=dict)  # see add_functions
 
     def addr(self, name: str) -> int | None:
         value = self.defined.get(name)
+        if value is None and self.functions:
+            # the function table names ABI0 assembly without the linker's ".abi0"
+            value = self.functions.get(name[:-5] if name.endswith(".abi0") else name)
         return None if value is None else self.base + value
+
+    def names(self) -> Iterable[str]:
+        """Every name ``addr`` knows."""
+        return [*self.defined, *self.functions]
+
+    def add_functions(self, functions: Iterable[tuple[str, int]]) -> None:
+        """Name the functions a symbol table lacks (a stripped Mach-O keeps only its exports) from
+        Go's function table: (name, link-time entry) pairs. A name the table gives twice (a Go
+        function and its ABI wrapper, or two closures) stays unnamed rather than guessed."""
+        seen: dict[str, int | None] = {}
+        for name, entry in functions:
+            seen[name] = entry if name not in seen else None
+        self.functions = {n: e for n, e in seen.items() if e is not None and n not in self.defined}
 
     def local_entry(self, addr: int) -> int:
         """Where every call of the function whose (global) entry is ``addr`` passes: ``addr`` itself,
@@ -73,11 +90,12 @@ def map_image(
     image = bytearray(hi)
     for addr, size in ranges:
         image[addr : addr + size] = obj.read(addr, size)
-    # the dynamic symbols are all the loader and the runtime services need (a stripped plugin
-    # has nothing else), and decoding them alone keeps open fast
-    defined = {s.name: s.value for s in obj.dynamic_symbols.values() if s.kind != "undefined"}
-    local_entries = {s.value: s.local_entry for s in obj.dynamic_symbols.values()
-                     if s.local_entry and s.kind != "undefined"}
+    # ELF: the dynamic symbols are all the loader and the runtime services need (a stripped
+    # plugin has nothing else), and decoding them alone keeps open fast. Mach-O exports only a
+    # few runtime symbols (machoShouldExport), so there it takes the whole symbol table.
+    symbols = obj.dynamic_symbols if obj.format == "elf" else obj.symbols
+    defined = {s.name: s.value for s in symbols.values() if s.kind != "undefined"}
+    local_entries = {s.value: s.local_entry for s in symbols.values() if s.local_entry and s.kind != "undefined"}
     word, order, mask = obj.ptr_size, obj.byte_order, (1 << 8 * obj.ptr_size) - 1
     resolved: dict[str, int] = {}
     for rel in obj.relocations:

@@ -26,11 +26,12 @@ from gopluginemu.errors import EmulationLimitError, GoFatalError, UnsupportedArc
 from gopluginemu.gometa import GoBinary
 from gopluginemu.gometa.memory import Memory
 from gopluginemu.gometa.types import GoType, TypeReader
-from runtime_stubs.services import FPE_INTDIV, SEGV_MAPERR, SIGFPE, SIGSEGV
+from runtime_stubs.services import SIGNALS
 
 MAX_FAULTS_PER_CALL = 10_000
 DEFAULT_TIME_LIMIT = 60.0  # seconds of wall-clock time one call (or the inits) may run
-EMULATED_ARCHES = ("amd64", "arm64", "ppc64le", "s390x")
+# (object format, GOOS) -> the GOARCHes the emulator runs
+EMULATED_TARGETS = {("elf", "linux"): ("amd64", "arm64", "ppc64le", "s390x"), ("macho", "darwin"): ("amd64", "arm64")}
 
 
 class _LiveObject:
@@ -60,11 +61,13 @@ class EmuMachine:
         self.binary = binary
         self.path = obj.path
         self.arch = obj.arch
-        if obj.format != "elf" or obj.goos != "linux" or self.arch.goarch not in EMULATED_ARCHES:
+        if self.arch.goarch not in EMULATED_TARGETS.get((obj.format, obj.goos), ()):
+            supported = ", ".join(f"{goos}/{a}" for (_, goos), arches in EMULATED_TARGETS.items() for a in arches)
             raise UnsupportedArchError(
-                obj.path,
-                f"the emulator runs linux/{', linux/'.join(EMULATED_ARCHES)} plugins; this is {obj.goos}/{self.arch.goarch}",
+                obj.path, f"the emulator runs {supported} plugins; this is {obj.goos}/{self.arch.goarch} ({obj.format})"
             )
+        self.goos = obj.goos
+        self.signals = SIGNALS[obj.goos]
         self.layout = binary.layout
         rt = runtime_layout(self.layout.release, self.arch.goarch)
         if rt is None:
@@ -91,11 +94,11 @@ class EmuMachine:
         self.run_started: float | None = None
         bias = self.arch.tls_tp_bias  # ppc64: TP points 0x7000 past the TLS block
         self.tls = self.private.alloc(0x1000 + bias, 0x1000) + 0x800 + bias
-        self.cpu.set_tls(self.tls)
         self.image: Image = map_image(self.cpu, obj, amem.IMAGE_BASE, self.libc.stub_for, self._tls_offset)
+        if obj.format == "macho":
+            self.image.add_functions((f.name, f.entry) for f in binary.functions)
         self.moduledata = self.image.base + binary.moduledata.addr
-        tls_var = next((n for n in ("runtime.tlsg", "runtime.tls_g") if n in self.image.defined), None)
-        self.tls_g = self.tls + self._tls_offset(self.image.defined[tls_var] if tls_var else 0)
+        self.tls_g = self._set_up_tls()
         self.cpu.hook_interrupts(self._on_syscall, self._on_breakpoint, self._on_trap)
         uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_memory)
         self.services = services.Services(self)
@@ -245,7 +248,7 @@ class EmuMachine:
                     faults += 1
                     if faults > MAX_FAULTS_PER_CALL:
                         self._die("fault", f"{faults} faults in one call (last: {e} at {cpu.pc:#x})")
-                    self._signal(SIGSEGV, SEGV_MAPERR, self._fault_addr, cpu.pc, e)
+                    self._signal(*self.signals["segv"], self._fault_addr, cpu.pc, e)
                     continue
                 if self._stop is None:
                     self._die("fault", f"emulation stopped unexpectedly at {cpu.pc:#x}")
@@ -253,14 +256,14 @@ class EmuMachine:
                 if kind == "return":
                     return
                 if kind == "trap":
-                    self._signal(SIGFPE, FPE_INTDIV, detail, detail, None)
+                    self._signal(*self.signals["divide"], detail, detail, None)
                     continue
                 if kind == "segv":  # a CPU that reports bad accesses as traps (s390x)
                     faults += 1
                     pc, addr = detail
                     if faults > MAX_FAULTS_PER_CALL:
                         self._die("fault", f"{faults} faults in one call (last: address {addr:#x} at {pc:#x})")
-                    self._signal(SIGSEGV, SEGV_MAPERR, addr, pc, None, fetch=addr == pc)
+                    self._signal(*self.signals["segv"], addr, pc, None, fetch=addr == pc)
                     continue
                 if kind == "panic":
                     raise self.host.unrecovered_panic(detail)
@@ -357,6 +360,23 @@ class EmuMachine:
     def _on_invalid_memory(self, uc, access, address, size, value, data) -> bool:
         self._fault_addr = address
         return False
+
+    def _set_up_tls(self) -> int:
+        """Point the thread's TLS register at our block; the address of the slot Go keeps g in.
+        On linux the image's TLS relocation against ``runtime.tlsg``/``runtime.tls_g`` says where;
+        on darwin the arch's fixed offset (stored into the offset variable the runtime reads)."""
+        if self.goos == "darwin":
+            tls = self.arch.darwin_tls
+            self.cpu.set_reg(tls.register, self.tls)
+            if tls.offset_variable is not None:
+                var = self.image.addr(tls.offset_variable)
+                if var is None:
+                    raise GoFatalError(f"{self.path}: the plugin lacks {tls.offset_variable}, where Go finds g")
+                self.set_word(var, tls.g_offset)
+            return self.tls + tls.g_offset
+        self.cpu.set_tls(self.tls)
+        tls_var = next((n for n in ("runtime.tlsg", "runtime.tls_g") if n in self.image.defined), None)
+        return self.tls + self._tls_offset(self.image.defined[tls_var] if tls_var else 0)
 
     def _tls_offset(self, value: int) -> int:
         """Thread-pointer offset of a TLS symbol of the image (our TLS block straddles TP)."""

@@ -1,6 +1,8 @@
 """The C library a plugin imports, answered by the emulator: each imported function binds to a
-stub whose breakpoint runs the Python version here. Go reaches libc only through cgo's helpers
-(thread creation, environment, stack bounds, error printing), so most answers are trivial."""
+stub whose breakpoint runs the Python version here. On linux Go reaches libc only through
+cgo's helpers (thread creation, environment, stack bounds, error printing), so most answers are
+trivial; on darwin Go calls libSystem for every system service, and those functions are the
+kernel's (``syscalls.darwin``), passed through here with C's error convention."""
 
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ class LibC:
             "vfprintf": self._zero,
             "strerror": lambda args: self._cstring(b"error"),
         }
+        if machine.goos == "darwin":
+            self.impl["__error"] = self.impl.pop("__errno_location")
+            for name in machine.kernel.handlers:
+                self.impl[name] = self._system(name)
 
     def stub_for(self, name: str) -> int:
         addr = self.stubs.get(name)
@@ -39,6 +45,22 @@ class LibC:
 
     def _call(self, impl) -> None:
         self.m.cpu.return_from_c(impl(self.m.cpu.c_args(6)))
+
+    def _system(self, name: str):
+        """A libSystem function answered by the kernel: -1 with ``errno`` set on failure, or for
+        the ``pthread_*`` functions the error number itself."""
+        kernel, direct = self.m.kernel, name.startswith("pthread_")
+
+        def impl(args) -> int:
+            result = kernel.call(name, args)
+            if result >= 0:
+                return result
+            if direct:
+                return -result
+            self.m.set_word(self.errno, -result, 4)
+            return -1
+
+        return impl
 
     def _zero(self, args) -> int:
         return 0

@@ -1,5 +1,6 @@
-"""Linux system calls of emulated code, answered by family (files, clock, memory, process,
-poll, net) behind the policy seam. ``Kernel.dispatch(nr, args)`` is the one choke point."""
+"""System calls of emulated code, answered by family (files, clock, memory, process, poll,
+net) behind the policy seam: Linux's by number (``Kernel.dispatch``), darwin's as the libSystem
+functions Go calls instead (``darwin``). ``Kernel.call(name, args)`` is the one choke point."""
 
 from __future__ import annotations
 
@@ -37,13 +38,23 @@ class Kernel:
     def __init__(self, machine, policy: Policy | None = None) -> None:
         self.machine = machine
         self.policy = policy or DEFAULT_POLICY
-        self.names = machine.arch.linux_syscalls
+        linux = {family.__name__.rsplit(".", 1)[1]: family.handlers(self) for family in FAMILIES}
+        if machine.goos == "darwin":  # no system call numbers: Go calls libSystem's functions
+            from gopluginemu.engines.emulate.runtime.syscalls import darwin
+
+            self.names: dict[int, str] = {}
+            self.enosys = darwin.ENOSYS
+            families = darwin.families(self, linux)
+        else:
+            self.names = machine.arch.linux_syscalls
+            self.enosys = ENOSYS
+            families = linux
         self.handlers = {}
         self.family_of = {}
-        for family in FAMILIES:
-            for name, handler in family.handlers(self).items():
+        for family, table in families.items():
+            for name, handler in table.items():
                 self.handlers[name] = handler
-                self.family_of[name] = family.__name__.rsplit(".", 1)[1]
+                self.family_of[name] = family
         self.monotonic_ns = 1_000_000_000  # Go treats 0 as "unset" in places
         self.outputs: dict[int, bytearray] = {1: bytearray(), 2: bytearray()}
         self.next_fd = 3
@@ -79,9 +90,13 @@ class Kernel:
     # -- the choke point ----------------------------------------------------------------------
 
     def dispatch(self, nr: int, args: list[int]) -> int:
-        name = self.names.get(nr, f"syscall_{nr}")
+        """A system call instruction: number ``nr`` (this CPU's Linux numbering)."""
+        return self.call(self.names.get(nr, f"syscall_{nr}"), args)
+
+    def call(self, name: str, args: list[int]) -> int:
+        """Answer system call ``name``: its result, or minus an errno (the OS's numbering)."""
         handler = self.handlers.get(name)
-        result = handler(args) if handler is not None else -ENOSYS
+        result = handler(args) if handler is not None else -self.enosys
         self.count += 1
         if len(self.trace) < TRACE_LIMIT:
             self.trace.append(SyscallEvent(name, tuple(args), result, self.family_of.get(name, "unknown")))
