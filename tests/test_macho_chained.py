@@ -125,3 +125,16 @@ def test_go_metadata_reads_the_same(files):
     a, b = GoBinary(original), GoBinary(chained)
     assert b.moduledata == a.moduledata
     assert {n: str(e) for n, e in b.exports.items()} == {n: str(e) for n, e in a.exports.items()}
+
+
+def test_emulator_runs_the_chained_file(files):
+    """Loading binds every chain entry: the re-encoded plugin runs its inits and answers as the original."""
+    from gopluginemu.api import Session
+
+    original, chained, _ = files
+    answers = []
+    for obj in (original, chained):
+        p = Session().open(obj.path)
+        answers.append((p.lookup("Counter").load(), p.lookup("Greet")("chains"), p.lookup("Add")(40, 2)))
+        p.close()
+    assert answers[1] == answers[0] == (42, "hello, chains", 42)

@@ -62,3 +62,10 @@ def test_runaway_call_is_stopped(sandbox):
     p = Session(time_limit=1.0).open(sandbox)
     with pytest.raises(EmulationLimitError, match="longer than 1 s"):
         p.lookup("Spin")(1)
+
+
+def test_deadlock_is_reported(sandbox):
+    """A call that blocks forever with nothing left to run ends as Go's deadlock, not a hang."""
+    p = Session(time_limit=30.0).open(sandbox)
+    with pytest.raises(EmulationLimitError, match="all goroutines are asleep - deadlock!"):
+        p.lookup("Wait")()
