@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, Sequence
 
 from gopluginemu.arch import Arch
 
@@ -52,6 +52,47 @@ class Relocation:
     addend: int
 
 
+RELOC_KINDS: tuple[RelocKind, ...] = ("relative", "abs", "glob_dat", "jump_slot", "tls_tpoff")
+
+
+@dataclass(frozen=True)
+class RelocationTable:
+    """Every dynamic relocation in bulk, in file order, as parallel sequences (decoding a plugin's
+    tens of thousands of relocations into ``Relocation`` objects costs more than applying them).
+
+    Relocation ``i`` stores what ``RELOC_KINDS[kinds[i]]`` says at ``offsets[i]``, with addend
+    ``addends[i]`` and the symbol ``names[symbols[i]]`` (``names[0]`` is None: no symbol)."""
+
+    offsets: Sequence[int]
+    kinds: Sequence[int]
+    symbols: Sequence[int]
+    addends: Sequence[int]
+    names: Sequence[str | None]
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def at(self, i: int) -> Relocation:
+        """Relocation ``i`` as an object."""
+        return Relocation(self.offsets[i], RELOC_KINDS[self.kinds[i]], self.names[self.symbols[i]], self.addends[i])
+
+    @staticmethod
+    def of(relocations: Sequence[Relocation]) -> RelocationTable:
+        """The table of a list of relocations."""
+        names: list[str | None] = [None]
+        index: dict[str | None, int] = {None: 0}
+        symbols = []
+        for r in relocations:
+            i = index.get(r.symbol)
+            if i is None:
+                i = index[r.symbol] = len(names)
+                names.append(r.symbol)
+            symbols.append(i)
+        kind = {k: i for i, k in enumerate(RELOC_KINDS)}
+        return RelocationTable([r.offset for r in relocations], [kind[r.kind] for r in relocations], symbols,
+                               [r.addend for r in relocations], names)
+
+
 class ObjectFile:
     """Base class of the ELF and Mach-O readers; subclasses fill the fields and the abstract methods."""
 
@@ -85,7 +126,24 @@ class ObjectFile:
 
     @cached_property
     def relocations(self) -> list[Relocation]:
-        raise NotImplementedError
+        table = self.relocation_table
+        return [table.at(i) for i in range(len(table))]
+
+    @cached_property
+    def relocation_table(self) -> RelocationTable:
+        """The dynamic relocations in bulk (``relocations`` as objects); a reader defines one of the two."""
+        return RelocationTable.of(self.relocations)
+
+    @cached_property
+    def dynamic_defined(self) -> dict[str, int]:
+        """Name -> value of each defined dynamic symbol (``dynamic_symbols`` without the objects)."""
+        return {name: sym.value for name, sym in self.dynamic_symbols.items() if sym.kind != "undefined"}
+
+    @cached_property
+    def local_entries(self) -> dict[int, int]:
+        """Value of a defined function symbol -> bytes from it to the local entry (ppc64 ELFv2 only:
+        see ``Symbol.local_entry``); empty where the CPU has no local entries."""
+        return {}
 
     @cached_property
     def stubs(self) -> dict[int, str]:
@@ -114,12 +172,14 @@ class ObjectFile:
         raise NotImplementedError
 
     @cached_property
-    def _relocation_index(self) -> dict[int, Relocation]:
-        return {r.offset: r for r in self.relocations}
+    def _relocation_index(self) -> dict[int, int]:
+        offsets = self.relocation_table.offsets
+        return dict(zip(offsets, range(len(offsets))))
 
     def relocation_at(self, addr: int) -> Relocation | None:
-        """The dynamic relocation that patches the word at ``addr``, if any."""
-        return self._relocation_index.get(addr)
+        """The dynamic relocation that patches the word at ``addr``, if any (the last, if several do)."""
+        i = self._relocation_index.get(addr)
+        return None if i is None else self.relocation_table.at(i)
 
     @cached_property
     def _symbol_index(self) -> dict[int, str]:

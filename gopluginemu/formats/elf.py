@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import bisect
 import struct
+import sys
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress, repeat
 from typing import NamedTuple
 
 from gopluginemu.arch import by_elf_machine
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
-from gopluginemu.formats.base import ObjectFile, Relocation, Section, Symbol
+from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, RelocationTable, Section, Symbol
 
 # ELF64 records (byte order prefix added per file), from the System V gABI.
 EHDR = "16sHHIQQQIHHHHHH"  # ident type machine version entry phoff shoff flags ehsize phentsize phnum shentsize shnum shstrndx
@@ -53,6 +56,17 @@ class RawSymbol(NamedTuple):
     info: int
     shndx: int
     other: int
+
+
+class SymbolColumns(NamedTuple):
+    """An ELF symbol table decoded in bulk: one sequence per field, in table order."""
+
+    names: list[str]
+    values: array
+    sizes: array
+    info: bytes
+    shndx: array
+    other: bytes
 
 
 def _ppc64_local_entry(st_other: int) -> int:
@@ -153,24 +167,48 @@ class ELFFile(ObjectFile):
             out.append(Section(name, name, sh[3], sh[5], offset))
         return out
 
-    def _symbol_table(self, sh_type: int) -> list[RawSymbol]:
+    def _words(self, raw: bytes, code: str) -> array:
+        """``raw`` as an array of ``code`` items in the file's byte order."""
+        words = array(code, raw[: len(raw) - len(raw) % array(code).itemsize])
+        if self.byte_order != sys.byteorder:
+            words.byteswap()
+        return words
+
+    def _names(self, strtab: bytes, offsets) -> list[str]:
+        """The strings at ``offsets`` of a string table (0 is the empty name), found in bulk in
+        ASCII tables (Go's are), name by name otherwise."""
+        if not strtab.isascii() or strtab[:1] != b"\0":
+            return [self._cstr(strtab, n) if n else "" for n in offsets]
+        text = strtab.decode("ascii")
+        ends = list(map(text.find, repeat("\0"), offsets))
+        if -1 in ends:
+            self._cstr(strtab, offsets[ends.index(-1)])  # raises: no terminator after the offset
+        return list(map(text.__getitem__, map(slice, offsets, ends)))
+
+    def _symbol_columns(self, sh_type: int) -> SymbolColumns:
         for idx, sh in enumerate(self._shdrs):
             if sh[1] == sh_type:
                 raw = self._section_bytes(idx)
                 strtab = self._section_bytes(sh[6])
                 entsize = struct.calcsize(SYM)
                 raw = raw[: len(raw) - len(raw) % entsize]
-                cstr = self._cstr
-                return [
-                    RawSymbol(cstr(strtab, n) if n else "", value, size, info, shndx, other)
-                    for n, info, other, shndx, value, size in struct.iter_unpack(self._e + SYM, raw)
-                ]
-        return []
+                quads = self._words(raw, "Q")
+                names = self._names(strtab, self._words(raw, "I")[0::6])
+                return SymbolColumns(names, quads[1::3], quads[2::3], raw[4::entsize], self._words(raw, "H")[3::12],
+                                     raw[5::entsize])
+        return SymbolColumns([], array("Q"), array("Q"), b"", array("H"), b"")
+
+    def _symbol_table(self, sh_type: int) -> list[RawSymbol]:
+        return list(map(RawSymbol, *self._symbol_columns(sh_type)))
+
+    @cached_property
+    def _dynsym_columns(self) -> SymbolColumns:
+        return self._symbol_columns(SHT_DYNSYM)
 
     @cached_property
     def dynsym(self) -> list[RawSymbol]:
         """``.dynsym`` in table order (relocations refer to it by index)."""
-        return self._symbol_table(SHT_DYNSYM)
+        return list(map(RawSymbol, *self._dynsym_columns))
 
     def _add(self, out: dict[str, Symbol], table: list[RawSymbol], dynamic: bool) -> None:
         ppc64 = self.arch.elf_machine == EM_PPC64
@@ -198,29 +236,46 @@ class ELFFile(ObjectFile):
         return out
 
     @cached_property
-    def relocations(self) -> list[Relocation]:
-        kinds = self.arch.elf_relocs
-        dynsyms = self.dynsym
+    def relocation_table(self) -> RelocationTable:
+        """Every RELA section's entries of a kind the arch knows, decoded in bulk."""
+        codes = {t: RELOC_KINDS.index(k) for t, k in self.arch.elf_relocs.items()}
+        names: list[str | None] = [None, *self._dynsym_columns.names[1:]]
+        lo, hi = (2, 3) if self.byte_order == "little" else (3, 2)  # r_info's type and symbol halves
+        offsets, kinds, symbols, addends = array("Q"), [], array("I"), array("q")
         entsize = struct.calcsize(RELA)
-        out = []
         for idx, sh in enumerate(self._shdrs):
             if sh[1] != SHT_RELA:
                 continue
             raw = self._section_bytes(idx)
             raw = raw[: len(raw) - len(raw) % entsize]
-            for offset, info, addend in struct.iter_unpack(self._e + RELA, raw):
-                kind = kinds.get(info & 0xFFFFFFFF)
-                if kind is None:
-                    continue
-                symidx = info >> 32
-                if symidx >= len(dynsyms) and symidx:
-                    raise CorruptFileError(self.path, f"relocation at {offset:#x} names symbol {symidx} beyond .dynsym")
-                out.append(Relocation(offset, kind, dynsyms[symidx].name if symidx else None, addend))
+            halves = self._words(raw, "I")
+            types, keep = halves[lo::6], None
+            known = list(map(codes.__contains__, types))
+            if not all(known):
+                keep = known
+            pick = (lambda column: column) if keep is None else (lambda column: compress(column, keep))
+            offsets.extend(pick(self._words(raw, "Q")[0::3]))
+            kinds.extend(map(codes.__getitem__, pick(types)))
+            symbols.extend(pick(halves[hi::6]))
+            addends.extend(pick(self._words(raw, "q")[2::3]))
+        if symbols and max(symbols) >= len(names):
+            bad = next(i for i, n in enumerate(symbols) if n >= len(names))
+            raise CorruptFileError(self.path, f"relocation at {offsets[bad]:#x} names symbol {symbols[bad]} beyond .dynsym")
+        return RelocationTable(offsets, kinds, symbols, addends, names)
+
+    @cached_property
+    def dynamic_defined(self) -> dict[str, int]:
+        cols = self._dynsym_columns
+        defined = list(map(bool, cols.shndx))  # SHN_UNDEF is 0
+        out = dict(zip(compress(cols.names, defined), compress(cols.values, defined)))
+        out.pop("", None)
         return out
 
     @cached_property
-    def _defined(self) -> dict[str, int]:
-        return {s.name: s.value for s in self.dynsym if s.name and s.shndx != SHN_UNDEF}
+    def local_entries(self) -> dict[int, int]:
+        if self.arch.elf_machine != EM_PPC64:
+            return {}
+        return {s.value: s.local_entry for s in self.dynamic_symbols.values() if s.local_entry and s.kind != "undefined"}
 
     @cached_property
     def _seg_starts(self) -> list[int]:
@@ -241,4 +296,4 @@ class ELFFile(ObjectFile):
             return int.from_bytes(self.read(addr, self.ptr_size), self.byte_order)
         if rel.kind == "relative":
             return rel.addend
-        return self._defined.get(rel.symbol or "", 0) + rel.addend
+        return self.dynamic_defined.get(rel.symbol or "", 0) + rel.addend

@@ -57,10 +57,10 @@ def _candidates(obj: ObjectFile, mem: Memory, layout: Layout):
     sec = obj.section(".go.module")
     if sec is not None:
         yield sec.addr
-    sym = obj.dynamic_symbols.get("runtime.lastmoduledatap")
-    if sym is not None and sym.kind != "undefined":
+    last = obj.dynamic_defined.get("runtime.lastmoduledatap")
+    if last is not None:
         try:
-            yield mem.ptr(sym.value)
+            yield mem.ptr(last)
         except CorruptFileError:
             pass
     for name in ("local.moduledata", "runtime.firstmoduledata"):

@@ -113,7 +113,7 @@ def exported_hashes(obj: ObjectFile, mem: Memory) -> dict[str, bytes]:
     plugin exports them (a host that imports "plugin" has them for every package).
     """
     out = {}
-    for name, sym in obj.dynamic_symbols.items():
-        if name.startswith(PKGHASH_PREFIX) and sym.kind != "undefined":
-            out[name[len(PKGHASH_PREFIX) :]] = mem.string(sym.value)
+    for name, value in obj.dynamic_defined.items():
+        if name.startswith(PKGHASH_PREFIX):
+            out[name[len(PKGHASH_PREFIX) :]] = mem.string(value)
     return out

@@ -3,12 +3,16 @@
 The image binds to itself, as if it were the only object in the process: a symbol it
 defines resolves to its own copy, an imported C function to an import stub the runtime
 services answer, and its TLS reference to the emulator's TLS block. Each relocation kind's
-meaning is defined once, in ``RELOCATIONS``.
+meaning is defined once, in ``_relocate``.
 """
 
 from __future__ import annotations
 
+import struct
+from collections import deque
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import add, getitem
 from typing import Callable, Iterable
 
 from unicorn import UC_PROT_ALL
@@ -16,7 +20,7 @@ from unicorn import UC_PROT_ALL
 from gopluginemu.engines.emulate.cpu import CPU
 from gopluginemu.engines.emulate.memory import PAGE, page_up
 from gopluginemu.errors import CorruptFileError
-from gopluginemu.formats.base import ObjectFile, Relocation
+from gopluginemu.formats.base import RELOC_KINDS, ObjectFile
 
 
 @dataclass
@@ -61,16 +65,6 @@ class Image:
         return self.base <= addr < self.base + self.size
 
 
-# kind -> value stored at the relocated word, from (S: symbol address, A: addend, B: base, T: TLS offset of S)
-RELOCATIONS: dict[str, Callable[[int, int, int, int], int]] = {
-    "relative": lambda S, A, B, T: B + A,
-    "abs": lambda S, A, B, T: S + A,
-    "glob_dat": lambda S, A, B, T: S + A,
-    "jump_slot": lambda S, A, B, T: S + A,
-    "tls_tpoff": lambda S, A, B, T: T + A,
-}
-
-
 def map_image(
     cpu: CPU,
     obj: ObjectFile,
@@ -93,31 +87,46 @@ def map_image(
     # ELF: the dynamic symbols are all the loader and the runtime services need (a stripped
     # plugin has nothing else), and decoding them alone keeps open fast. Mach-O exports only a
     # few runtime symbols (machoShouldExport), so there it takes the whole symbol table.
-    symbols = obj.dynamic_symbols if obj.format == "elf" else obj.symbols
-    defined = {s.name: s.value for s in symbols.values() if s.kind != "undefined"}
-    local_entries = {s.value: s.local_entry for s in symbols.values() if s.local_entry and s.kind != "undefined"}
-    word, order, mask = obj.ptr_size, obj.byte_order, (1 << 8 * obj.ptr_size) - 1
-    resolved: dict[str, int] = {}
-    for rel in obj.relocations:
-        value = RELOCATIONS[rel.kind](*_operands(rel, base, defined, resolved, resolve_import, tls_offset))
-        if not 0 <= rel.offset <= hi - word:
-            raise CorruptFileError(obj.path, f"relocation at {rel.offset:#x} outside the image")
-        image[rel.offset : rel.offset + word] = (value & mask).to_bytes(word, order)
+    if obj.format == "elf":
+        defined = obj.dynamic_defined
+    else:
+        defined = {s.name: s.value for s in obj.symbols.values() if s.kind != "undefined"}
+    _relocate(obj, image, base, defined, resolve_import, tls_offset)
     cpu.uc.mem_map(base, hi, UC_PROT_ALL)
     cpu.uc.mem_write(base, bytes(image))
-    return Image(obj, base, hi, defined, local_entries)
+    return Image(obj, base, hi, defined, obj.local_entries)
 
 
-def _operands(rel: Relocation, base, defined, resolved, resolve_import, tls_offset) -> tuple[int, int, int, int]:
-    S = T = 0
-    name = rel.symbol
-    if name:
-        if name in defined:
-            S = base + defined[name]
-            if rel.kind == "tls_tpoff":
-                T = tls_offset(defined[name])
+def _relocate(obj: ObjectFile, image: bytearray, base: int, defined: dict[str, int],
+              resolve_import: Callable[[str], int], tls_offset: Callable[[int], int]) -> None:
+    """Store every relocation's value into ``image`` (link-time addresses), in file order:
+    ``relative`` B + A, ``abs``/``glob_dat``/``jump_slot`` S + A, ``tls_tpoff`` T + A, where B is
+    ``base``, S the symbol's address (a defined symbol's in the image, an import's from
+    ``resolve_import``, resolved in order of first use) and T its thread-pointer offset. The
+    values are computed and stored in bulk: per kind, a table of each symbol's operand."""
+    table = obj.relocation_table
+    if not len(table):
+        return
+    word, mask = obj.ptr_size, (1 << 8 * obj.ptr_size) - 1
+    if max(table.offsets) > len(image) - word:
+        bad = next(o for o in table.offsets if o > len(image) - word)
+        raise CorruptFileError(obj.path, f"relocation at {bad:#x} outside the image")
+    address, tls = [0] * len(table.names), [0] * len(table.names)
+    tls_kind = RELOC_KINDS.index("tls_tpoff")
+    tls_symbols = set(compress(table.symbols, map(tls_kind.__eq__, table.kinds)))
+    for i in dict.fromkeys(table.symbols):
+        name = table.names[i]
+        if name is None:
+            continue
+        value = defined.get(name)
+        if value is None:
+            address[i] = resolve_import(name)
         else:
-            S = resolved.get(name)
-            if S is None:
-                S = resolved[name] = resolve_import(name)
-    return S, rel.addend, base, T
+            address[i] = base + value
+            if i in tls_symbols:
+                tls[i] = tls_offset(value)
+    operand = {RELOC_KINDS.index("relative"): [base] * len(table.names), tls_kind: tls}
+    per_kind = [operand.get(k, address) for k in range(len(RELOC_KINDS))]
+    values = map(add, map(getitem, map(per_kind.__getitem__, table.kinds), table.symbols), table.addends)
+    store = struct.Struct(("<" if obj.byte_order == "little" else ">") + ("Q" if word == 8 else "I")).pack_into
+    deque(map(store, repeat(image), table.offsets, map(mask.__and__, values)), 0)

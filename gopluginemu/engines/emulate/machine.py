@@ -166,8 +166,7 @@ class EmuMachine:
 
     @cached_property
     def _type_symbols(self) -> dict[str, int]:
-        return {n[5:]: self.image.base + s.value for n, s in self.binary.obj.dynamic_symbols.items()
-                if n.startswith("type:") and s.kind != "undefined"}
+        return {n[5:]: self.image.base + v for n, v in self.binary.obj.dynamic_defined.items() if n.startswith("type:")}
 
     def type_named(self, name: str) -> GoType | None:
         addr = self._type_symbols.get(name)

@@ -21,6 +21,7 @@ G_DEAD_BYTES = {"little": (6).to_bytes(4, "little"), "big": (6).to_bytes(4, "big
 INIT_DONE = 2
 INIT_RUNNING = 1
 ARGS_RESERVE = 64  # bytes kept free above the argument area at the stack top
+NO_RESULTS = {"n_ints": 0, "n_floats": 0}  # for the host's own calls, whose results it ignores
 
 
 class GoHost:
@@ -48,11 +49,11 @@ class GoHost:
         self.main_g = self._new_g(MAIN_STACK, system=False)
         self._setup_m0()
         self._setup_sched()
-        self.call_on(self.g0, self._need("runtime.procresize"), **self.go_args((1, 4), results=1))
+        self.call_on(self.g0, self._need("runtime.procresize"), **self.go_args((1, 4), results=1), **NO_RESULTS)
         self._set_word(self.m0 + self.rt.off("m", "curg"), self.main_g)
         allgadd = self.sym("runtime.allgadd")
         if allgadd is not None:
-            self.call_on(self.g0, allgadd, **self.go_args((self.main_g, 8)))
+            self.call_on(self.g0, allgadd, **self.go_args((self.main_g, 8)), **NO_RESULTS)
         self._add_itabs()
         self.inits_run = False
 
@@ -203,7 +204,7 @@ class GoHost:
                 inter = self._word(p + layout.off("ITab", "Inter"))
                 p += fun + 8 * max(1, self._word(inter + methods + 8))
         for itab in itabs:
-            self.call_on(self.g0, add, **self.go_args((itab, 8)))
+            self.call_on(self.g0, add, **self.go_args((itab, 8)), **NO_RESULTS)
 
     def root_ranges(self) -> list[tuple[int, int]]:
         """Where pointers into the heap may live outside it: the module's data and bss (with
@@ -270,7 +271,7 @@ class GoHost:
         for j in range(nfns):
             slot = task + 8 + 8 * j
             try:
-                self.call_on(self.main_g, self._word(slot), ctx=slot)
+                self.call_on(self.main_g, self._word(slot), ctx=slot, **NO_RESULTS)
             except GoPanic as e:
                 raise InitPanic(e.message, e.value, e.go_type, e.go_traceback) from None
         self._set_word(task, INIT_DONE, 4)
