@@ -14,6 +14,7 @@ from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
+from operator import not_
 from typing import NamedTuple
 
 from gopluginemu.arch import by_elf_machine
@@ -175,15 +176,19 @@ class ELFFile(ObjectFile):
         return words
 
     def _names(self, strtab: bytes, offsets) -> list[str]:
-        """The strings at ``offsets`` of a string table (0 is the empty name), found in bulk in
-        ASCII tables (Go's are), name by name otherwise."""
-        if not strtab.isascii() or strtab[:1] != b"\0":
+        """The strings at ``offsets`` of a string table (0 is the empty name), found in bulk: the
+        table is read as Latin-1 (one character per byte, so byte offsets hold), and the few names
+        with other bytes (Go's "·") are decoded again as UTF-8."""
+        if strtab[:1] != b"\0":
             return [self._cstr(strtab, n) if n else "" for n in offsets]
-        text = strtab.decode("ascii")
+        text = strtab.decode("latin-1")
         ends = list(map(text.find, repeat("\0"), offsets))
         if -1 in ends:
             self._cstr(strtab, offsets[ends.index(-1)])  # raises: no terminator after the offset
-        return list(map(text.__getitem__, map(slice, offsets, ends)))
+        names = list(map(text.__getitem__, map(slice, offsets, ends)))
+        for i in compress(range(len(names)), map(not_, map(str.isascii, names))):
+            names[i] = names[i].encode("latin-1").decode("utf-8", "replace")
+        return names
 
     def _symbol_columns(self, sh_type: int) -> SymbolColumns:
         for idx, sh in enumerate(self._shdrs):
