@@ -167,6 +167,12 @@ class ObjectFile:
         """``size`` bytes at link-time address ``addr``, as mapped (zeros where nothing is in the file)."""
         raise NotImplementedError
 
+    @property
+    def file_ranges(self) -> list[tuple[int, memoryview | bytes]]:
+        """(link-time address, bytes) of what the file supplies for each load range; the rest of
+        the range is zeros. Readers may give views of the file instead of copies."""
+        return [(addr, self.read(addr, size)) for addr, size in self.load_ranges]
+
     def pointer(self, addr: int) -> int:
         """The pointer-sized word at ``addr`` with the relocation there applied at load base 0."""
         raise NotImplementedError

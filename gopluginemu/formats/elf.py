@@ -156,6 +156,11 @@ class ELFFile(ObjectFile):
     def load_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.memsz) for s in self.segments]
 
+    @property
+    def file_ranges(self) -> list[tuple[int, memoryview]]:
+        data = memoryview(self.data)
+        return [(s.vaddr, data[s.offset : s.offset + s.filesz]) for s in self.segments]
+
     @cached_property
     def sections(self) -> list[Section]:
         if not self._shdrs:

@@ -82,8 +82,8 @@ def map_image(
         raise CorruptFileError(obj.path, f"first segment at {lo:#x}: a shared object's start at 0")
     hi = page_up(max(a + n for a, n in ranges))
     image = bytearray(hi)
-    for addr, size in ranges:
-        image[addr : addr + size] = obj.read(addr, size)
+    for addr, data in obj.file_ranges:
+        image[addr : addr + len(data)] = data
     # ELF: the dynamic symbols are all the loader and the runtime services need (a stripped
     # plugin has nothing else), and decoding them alone keeps open fast. Mach-O exports only a
     # few runtime symbols (machoShouldExport), so there it takes the whole symbol table.
