@@ -3,7 +3,7 @@
 The image binds to itself, as if it were the only object in the process: a symbol it
 defines resolves to its own copy, an imported C function to an import stub the runtime
 services answer, and its TLS reference to the emulator's TLS block. Each relocation kind's
-meaning is defined once, in ``_relocate``.
+meaning is defined once, in ``RELOCATIONS``.
 """
 
 from __future__ import annotations
@@ -65,6 +65,11 @@ class Image:
         return self.base <= addr < self.base + self.size
 
 
+# kind -> what the addend A is added to: "B" the load base, "S" the symbol's address (a defined
+# symbol's in the image, an import's stub), "T" the symbol's thread-pointer offset
+RELOCATIONS: dict[str, str] = {"relative": "B", "abs": "S", "glob_dat": "S", "jump_slot": "S", "tls_tpoff": "T"}
+
+
 def map_image(
     cpu: CPU,
     obj: ObjectFile,
@@ -99,11 +104,9 @@ def map_image(
 
 def _relocate(obj: ObjectFile, image: bytearray, base: int, defined: dict[str, int],
               resolve_import: Callable[[str], int], tls_offset: Callable[[int], int]) -> None:
-    """Store every relocation's value into ``image`` (link-time addresses), in file order:
-    ``relative`` B + A, ``abs``/``glob_dat``/``jump_slot`` S + A, ``tls_tpoff`` T + A, where B is
-    ``base``, S the symbol's address (a defined symbol's in the image, an import's from
-    ``resolve_import``, resolved in order of first use) and T its thread-pointer offset. The
-    values are computed and stored in bulk: per kind, a table of each symbol's operand."""
+    """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses), in
+    file order; imports are resolved in order of first use. The values are computed and stored
+    in bulk: per kind, a table of each symbol's operand."""
     table = obj.relocation_table
     if not len(table):
         return
@@ -112,8 +115,8 @@ def _relocate(obj: ObjectFile, image: bytearray, base: int, defined: dict[str, i
         bad = next(o for o in table.offsets if o > len(image) - word)
         raise CorruptFileError(obj.path, f"relocation at {bad:#x} outside the image")
     address, tls = [0] * len(table.names), [0] * len(table.names)
-    tls_kind = RELOC_KINDS.index("tls_tpoff")
-    tls_symbols = set(compress(table.symbols, map(tls_kind.__eq__, table.kinds)))
+    tls_kinds = {i for i, kind in enumerate(RELOC_KINDS) if RELOCATIONS[kind] == "T"}
+    tls_symbols = set(compress(table.symbols, map(tls_kinds.__contains__, table.kinds)))
     for i in dict.fromkeys(table.symbols):
         name = table.names[i]
         if name is None:
@@ -125,8 +128,8 @@ def _relocate(obj: ObjectFile, image: bytearray, base: int, defined: dict[str, i
             address[i] = base + value
             if i in tls_symbols:
                 tls[i] = tls_offset(value)
-    operand = {RELOC_KINDS.index("relative"): [base] * len(table.names), tls_kind: tls}
-    per_kind = [operand.get(k, address) for k in range(len(RELOC_KINDS))]
+    operand = {"B": [base] * len(table.names), "S": address, "T": tls}
+    per_kind = [operand[RELOCATIONS[kind]] for kind in RELOC_KINDS]
     values = map(add, map(getitem, map(per_kind.__getitem__, table.kinds), table.symbols), table.addends)
     store = struct.Struct(("<" if obj.byte_order == "little" else ">") + ("Q" if word == 8 else "I")).pack_into
     deque(map(store, repeat(image), table.offsets, map(mask.__and__, values)), 0)
