@@ -8,6 +8,8 @@ meaning is defined once, in ``RELOCATIONS``.
 
 from __future__ import annotations
 
+import ctypes
+import mmap
 import struct
 from collections import deque
 from dataclasses import dataclass, field
@@ -35,6 +37,9 @@ class Image:
     # (ppc64 only; empty elsewhere)
     local_entries: dict[int, int] = field(default_factory=dict)
     functions: dict[str, int] = field(default_factory=dict)  # see add_functions
+    # the host memory the image is mapped from (Unicorn reads and writes it in place); it must
+    # outlive the Unicorn engine, and ``release`` frees it once that engine is closed
+    memory: mmap.mmap | None = None
 
     def addr(self, name: str) -> int | None:
         value = self.defined.get(name)
@@ -64,6 +69,12 @@ class Image:
     def contains(self, addr: int) -> bool:
         return self.base <= addr < self.base + self.size
 
+    def release(self) -> None:
+        """Free the image's host memory; only after the Unicorn engine it is mapped into is closed."""
+        if self.memory is not None:
+            self.memory.close()
+            self.memory = None
+
 
 # kind -> what the addend A is added to: "B" the load base, "S" the symbol's address (a defined
 # symbol's in the image, an import's stub), "T" the symbol's thread-pointer offset
@@ -86,7 +97,7 @@ def map_image(
     if lo != 0:
         raise CorruptFileError(obj.path, f"first segment at {lo:#x}: a shared object's start at 0")
     hi = page_up(max(a + n for a, n in ranges))
-    image = bytearray(hi)
+    image = mmap.mmap(-1, hi)  # zeroed, page-aligned host memory that Unicorn maps in place
     for addr, data in obj.file_ranges:
         image[addr : addr + len(data)] = data
     # ELF: the dynamic symbols are all the loader and the runtime services need (a stripped
@@ -97,12 +108,17 @@ def map_image(
     else:
         defined = {s.name: s.value for s in obj.symbols.values() if s.kind != "undefined"}
     _relocate(obj, image, base, defined, resolve_import, tls_offset)
-    cpu.uc.mem_map(base, hi, UC_PROT_ALL)
-    cpu.uc.mem_write(base, bytes(image))
-    return Image(obj, base, hi, defined, obj.local_entries)
+    cpu.uc.mem_map_ptr(base, hi, UC_PROT_ALL, _address_of(image))
+    return Image(obj, base, hi, defined, obj.local_entries, memory=image)
 
 
-def _relocate(obj: ObjectFile, image: bytearray, base: int, defined: dict[str, int],
+def _address_of(memory: mmap.mmap) -> int:
+    """The host address of an mmap's first byte (the ctypes view is dropped at once, so the
+    mmap can still be closed)."""
+    return ctypes.addressof(ctypes.c_char.from_buffer(memory))
+
+
+def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, defined: dict[str, int],
               resolve_import: Callable[[str], int], tls_offset: Callable[[int], int]) -> None:
     """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses), in
     file order; imports are resolved in order of first use. The values are computed and stored

@@ -277,6 +277,7 @@ class EmuMachine:
         if self.dead != "closed":
             self.dead = "closed"
             self.cpu.uc._Uc__finalizer()  # weakref.finalize: runs uc_close once
+            self.image.release()
             self.breakpoints.clear()
 
     def over_limit(self) -> None:
