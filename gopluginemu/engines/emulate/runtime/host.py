@@ -203,8 +203,8 @@ class GoHost:
                 itabs.append(p)
                 inter = self._word(p + layout.off("ITab", "Inter"))
                 p += fun + 8 * max(1, self._word(inter + methods + 8))
-        for itab in itabs:
-            self.call_on(self.g0, add, **self.go_args((itab, 8)), **NO_RESULTS)
+        frames = [(a.get("ints", ()), (), a.get("stack", b"")) for a in (self.go_args((itab, 8)) for itab in itabs)]
+        self.call_many(self.g0, add, frames, **NO_RESULTS)  # one emulation run for all of them
 
     def root_ranges(self) -> list[tuple[int, int]]:
         """Where pointers into the heap may live outside it: the module's data and bss (with
