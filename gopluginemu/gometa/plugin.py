@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import compress, repeat
 
 from gopluginemu.errors import CorruptFileError
 from gopluginemu.formats.base import ObjectFile
@@ -112,8 +113,6 @@ def exported_hashes(obj: ObjectFile, mem: Memory) -> dict[str, bytes]:
     These are what a plugin's runtime hashes bind to when a host or an earlier
     plugin exports them (a host that imports "plugin" has them for every package).
     """
-    out = {}
-    for name, value in obj.dynamic_defined.items():
-        if name.startswith(PKGHASH_PREFIX):
-            out[name[len(PKGHASH_PREFIX) :]] = mem.string(value)
-    return out
+    defined = obj.dynamic_defined
+    names = compress(defined, map(str.startswith, defined, repeat(PKGHASH_PREFIX)))  # no Python loop over all names
+    return {name[len(PKGHASH_PREFIX) :]: mem.string(defined[name]) for name in names}

@@ -22,11 +22,9 @@ class Services:
         names = machine.image.names()
         services = list(ANSWERED.values())
         anyof = re.compile("|".join(f"(?P<s{i}>{p})" for i, p in enumerate(ANSWERED)))
-        for name in names:
-            m = anyof.match(name)
-            if m is not None:
-                service, arg_words = services[int(m.lastgroup[1:])]
-                machine.add_breakpoint(machine.image.addr(name), self._answer(getattr(self, service), arg_words))
+        for name in filter(anyof.match, names):  # the few names that match, found without a Python loop
+            service, arg_words = services[int(anyof.match(name).lastgroup[1:])]
+            machine.add_breakpoint(machine.image.addr(name), self._answer(getattr(self, service), arg_words))
         for name, kind in STOPS.items():
             addr = machine.image.addr(name)
             if addr is not None:
