@@ -117,3 +117,19 @@ def test_corrupt_section_table(tmp_path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptFileError, match="shoff.so: truncated or corrupt section header table"):
         inspect(path)
+
+
+@pytest.mark.parametrize("offset,value,stored", [(8, 2**64 + 5, 5), (8, -1, 2**64 - 1), (4096, 1, None)])
+def test_relocation_stores_wrap_and_stay_in_the_image(offset: int, value: int, stored: int | None) -> None:
+    """A relocation value outside a word's range wraps as the store would; an offset past the image
+    is a CorruptFileError naming it."""
+    from gopluginemu.engines.emulate.loader import _store
+
+    obj = open_object(built_plugin(matrix.GO_VERSIONS[-1], "linux/amd64", "typezoo"))
+    image = bytearray(4096)
+    if stored is None:
+        with pytest.raises(CorruptFileError, match=f"relocation at {offset:#x} outside the image"):
+            _store(obj, image, [0, offset], [1, value])
+    else:
+        _store(obj, image, [0, offset], [1, value])
+        assert struct.unpack_from("<QQ", image) == (1, stored)

@@ -9,13 +9,11 @@ meaning is defined once, in ``RELOCATIONS``.
 from __future__ import annotations
 
 import ctypes
-import mmap
 import struct
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import add, getitem
-from typing import Callable, Iterable
+from itertools import repeat
+from typing import Callable, Iterable, Sequence
 
 from unicorn import UC_PROT_ALL
 
@@ -37,9 +35,9 @@ class Image:
     # (ppc64 only; empty elsewhere)
     local_entries: dict[int, int] = field(default_factory=dict)
     functions: dict[str, int] = field(default_factory=dict)  # see add_functions
-    # the host memory the image is mapped from (Unicorn reads and writes it in place); it must
-    # outlive the Unicorn engine, and ``release`` frees it once that engine is closed
-    memory: mmap.mmap | None = None
+    # the host memory Unicorn maps the image from (and reads and writes in place): it must
+    # outlive the Unicorn engine; ``release`` lets it go once that engine is closed
+    memory: bytearray | None = None
 
     def addr(self, name: str) -> int | None:
         value = self.defined.get(name)
@@ -71,9 +69,7 @@ class Image:
 
     def release(self) -> None:
         """Free the image's host memory; only after the Unicorn engine it is mapped into is closed."""
-        if self.memory is not None:
-            self.memory.close()
-            self.memory = None
+        self.memory = None
 
 
 # kind -> what the addend A is added to: "B" the load base, "S" the symbol's address (a defined
@@ -97,7 +93,7 @@ def map_image(
     if lo != 0:
         raise CorruptFileError(obj.path, f"first segment at {lo:#x}: a shared object's start at 0")
     hi = page_up(max(a + n for a, n in ranges))
-    image = mmap.mmap(-1, hi)  # zeroed, page-aligned host memory that Unicorn maps in place
+    image = bytearray(hi)  # Unicorn maps it in place (memory malloc reuses costs no page faults)
     for addr, data in obj.file_ranges:
         image[addr : addr + len(data)] = data
     # ELF: the dynamic symbols are all the loader and the runtime services need (a stripped
@@ -112,13 +108,13 @@ def map_image(
     return Image(obj, base, hi, defined, obj.local_entries, memory=image)
 
 
-def _address_of(memory: mmap.mmap) -> int:
-    """The host address of an mmap's first byte (the ctypes view is dropped at once, so the
-    mmap can still be closed)."""
+def _address_of(memory: bytearray) -> int:
+    """The host address of a bytearray's first byte (malloc's alignment, 16 bytes). The ctypes view
+    is dropped at once; nothing resizes the bytearray, so the address stays valid."""
     return ctypes.addressof(ctypes.c_char.from_buffer(memory))
 
 
-def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, defined: dict[str, int],
+def _relocate(obj: ObjectFile, image: bytearray, base: int, defined: dict[str, int],
               resolve_import: Callable[[str], int], tls_offset: Callable[[int], int]) -> None:
     """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses), in
     file order; imports are resolved in order of first use. The values are computed and stored
@@ -126,26 +122,44 @@ def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, defined: dict[str, i
     table = obj.relocation_table
     if not len(table):
         return
-    word, mask = obj.ptr_size, (1 << 8 * obj.ptr_size) - 1
-    if max(table.offsets) > len(image) - word:
-        bad = next(o for o in table.offsets if o > len(image) - word)
-        raise CorruptFileError(obj.path, f"relocation at {bad:#x} outside the image")
-    address, tls = [0] * len(table.names), [0] * len(table.names)
-    tls_kinds = {i for i, kind in enumerate(RELOC_KINDS) if RELOCATIONS[kind] == "T"}
-    tls_symbols = set(compress(table.symbols, map(tls_kinds.__contains__, table.kinds)))
+    names = table.names
+    link: list[int | None] = [None] * len(names)  # link-time value of each defined symbol used
+    address = [0] * len(names)
     for i in dict.fromkeys(table.symbols):
-        name = table.names[i]
+        name = names[i]
         if name is None:
             continue
-        value = defined.get(name)
-        if value is None:
-            address[i] = resolve_import(name)
-        else:
-            address[i] = base + value
-            if i in tls_symbols:
-                tls[i] = tls_offset(value)
-    operand = {"B": [base] * len(table.names), "S": address, "T": tls}
+        value = link[i] = defined.get(name)
+        address[i] = resolve_import(name) if value is None else base + value
+    tls = _OnDemand(lambda i: 0 if link[i] is None else tls_offset(link[i]))  # few relocations are TLS ones
+    operand = {"B": [base] * len(names), "S": address, "T": tls}
     per_kind = [operand[RELOCATIONS[kind]] for kind in RELOC_KINDS]
-    values = map(add, map(getitem, map(per_kind.__getitem__, table.kinds), table.symbols), table.addends)
+    values = [of[s] + a for of, s, a in zip(map(per_kind.__getitem__, table.kinds), table.symbols, table.addends)]
+    _store(obj, image, table.offsets, values)
+
+
+class _OnDemand(dict):
+    """A table whose entries are computed when first read."""
+
+    def __init__(self, compute: Callable[[int], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: int) -> int:
+        value = self[key] = self.compute(key)
+        return value
+
+
+def _store(obj: ObjectFile, image: bytearray, offsets: Sequence[int], values: list[int]) -> None:
+    """Store pointer-sized ``values`` at ``offsets`` of ``image`` in the file's byte order, in order;
+    a value outside the word's range wraps as the word store would (checked only on failure)."""
+    word = obj.ptr_size
     store = struct.Struct(("<" if obj.byte_order == "little" else ">") + ("Q" if word == 8 else "I")).pack_into
-    deque(map(store, repeat(image), table.offsets, map(mask.__and__, values)), 0)
+    try:
+        deque(map(store, repeat(image), offsets, values), 0)
+    except struct.error:
+        bad = next((o for o in offsets if o > len(image) - word), None)
+        if bad is not None:
+            raise CorruptFileError(obj.path, f"relocation at {bad:#x} outside the image") from None
+        mask = (1 << 8 * word) - 1
+        deque(map(store, repeat(image), offsets, map(mask.__and__, values)), 0)
