@@ -260,9 +260,8 @@ class ELFFile(ObjectFile):
             raw = raw[: len(raw) - len(raw) % entsize]
             halves = self._words(raw, "I")
             types, keep = halves[lo::6], None
-            known = list(map(codes.__contains__, types))
-            if not all(known):
-                keep = known
+            if not codes.keys() >= set(types):  # some entries of kinds the arch does not know: left out
+                keep = list(map(codes.__contains__, types))
             pick = (lambda column: column) if keep is None else (lambda column: compress(column, keep))
             offsets.extend(pick(self._words(raw, "Q")[0::3]))
             kinds.extend(map(codes.__getitem__, pick(types)))
