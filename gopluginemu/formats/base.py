@@ -140,6 +140,11 @@ class ObjectFile:
         return {name: sym.value for name, sym in self.dynamic_symbols.items() if sym.kind != "undefined"}
 
     @cached_property
+    def dynamic_functions(self) -> list[str]:
+        """The names in ``dynamic_defined`` that are functions'."""
+        return [name for name, sym in self.dynamic_symbols.items() if sym.kind == "func" and name in self.dynamic_defined]
+
+    @cached_property
     def local_entries(self) -> dict[int, int]:
         """Value of a defined function symbol -> bytes from it to the local entry (ppc64 ELFv2 only:
         see ``Symbol.local_entry``); empty where the CPU has no local entries."""

@@ -35,6 +35,8 @@ SHT_SYMTAB, SHT_RELA, SHT_NOBITS, SHT_DYNSYM = 2, 4, 8, 11
 SHN_UNDEF = 0
 EM_PPC64 = 21
 STT_KINDS = {1: "object", 2: "func", 6: "tls"}
+# st_info -> 1 for a function symbol, else 0 (a table for bytes.translate)
+IS_FUNC = bytes(int(STT_KINDS.get(info & 0xF) == "func") for info in range(256))
 OSABI_GOOS = {0: "linux", 3: "linux", 9: "freebsd", 2: "netbsd", 12: "openbsd"}
 
 
@@ -279,6 +281,11 @@ class ELFFile(ObjectFile):
         out = dict(zip(compress(cols.names, defined), compress(cols.values, defined)))
         out.pop("", None)
         return out
+
+    @cached_property
+    def dynamic_functions(self) -> list[str]:
+        cols = self._dynsym_columns
+        return list(filter(self.dynamic_defined.__contains__, compress(cols.names, cols.info.translate(IS_FUNC))))
 
     @cached_property
     def local_entries(self) -> dict[int, int]:

@@ -31,6 +31,7 @@ class Image:
     base: int
     size: int
     defined: dict[str, int]  # symbol name -> link-time value
+    defined_functions: list[str]  # the names in ``defined`` that are functions'
     # link-time value of a function -> bytes to its local entry, where direct calls land
     # (ppc64 only; empty elsewhere)
     local_entries: dict[int, int] = field(default_factory=dict)
@@ -46,9 +47,9 @@ class Image:
             value = self.functions.get(name[:-5] if name.endswith(".abi0") else name)
         return None if value is None else self.base + value
 
-    def names(self) -> Iterable[str]:
-        """Every name ``addr`` knows."""
-        return [*self.defined, *self.functions]
+    def function_names(self) -> Iterable[str]:
+        """Every name ``addr`` knows that is a function's (what the runtime services may hook)."""
+        return [*self.defined_functions, *self.functions]
 
     def add_functions(self, functions: Iterable[tuple[str, int]]) -> None:
         """Name the functions a symbol table lacks (a stripped Mach-O keeps only its exports) from
@@ -100,12 +101,13 @@ def map_image(
     # plugin has nothing else), and decoding them alone keeps open fast. Mach-O exports only a
     # few runtime symbols (machoShouldExport), so there it takes the whole symbol table.
     if obj.format == "elf":
-        defined = obj.dynamic_defined
+        defined, functions = obj.dynamic_defined, obj.dynamic_functions
     else:
         defined = {s.name: s.value for s in obj.symbols.values() if s.kind != "undefined"}
+        functions = [s.name for s in obj.symbols.values() if s.kind == "func"]
     _relocate(obj, image, base, defined, resolve_import, tls_offset)
     cpu.uc.mem_map_ptr(base, hi, UC_PROT_ALL, _address_of(image))
-    return Image(obj, base, hi, defined, obj.local_entries, memory=image)
+    return Image(obj, base, hi, defined, functions, obj.local_entries, memory=image)
 
 
 def _address_of(memory: bytearray) -> int:

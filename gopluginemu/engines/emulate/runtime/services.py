@@ -19,7 +19,7 @@ class Services:
         self.ptrbytes_off = machine.layout.off("Type", "PtrBytes")
         cpu = machine.cpu
         self.cpu = cpu
-        names = machine.image.names()
+        names = machine.image.function_names()  # every service answers a function
         services = list(ANSWERED.values())
         anyof = re.compile("|".join(f"(?P<s{i}>{p})" for i, p in enumerate(ANSWERED)))
         for name in filter(anyof.match, names):  # the few names that match, found without a Python loop
