@@ -42,6 +42,10 @@ class CPU:
     c_ret_reg: str
 
     wide_float_regs = False  # float registers are 128 bits wide in Unicorn (x86 XMM)
+    # an instruction that ends emu_start cleanly (None: the CPU has none, and Go calls end in
+    # a code hook instead of the trampoline and drivers of ``driver``)
+    halt: bytes | None = None
+    goexit_call_size = 0  # bytes of goexit's call of goexit1
     # Go functions take arguments in registers (ABIInternal); False for Go's stack ABI (s390x
     # before Go 1.26), which only a CPU class that supports it honours. The machine sets it.
     regabi = True
@@ -190,6 +194,19 @@ class CPU:
         raise NotImplementedError
 
     def set_tls(self, tp: int) -> None:
+        raise NotImplementedError
+
+    def goexit_trampoline(self, site: int, original: bytes, at: int, block: int) -> tuple[bytes, bytes] | None:
+        """(the branch to write over goexit's call of goexit1 at ``site``, whose bytes are
+        ``original``; the trampoline code for address ``at``): a return of the goroutine in the
+        block's ``G`` word continues at its ``CONT`` word, any other makes the original call.
+        None if the call is not the expected instruction or ``at`` is out of the branch's reach."""
+        return None
+
+    def call_driver(self, sig, env) -> tuple[bytes, int]:
+        """The driver loop for calls of signature ``sig`` (``driver.Signature``) in the process
+        ``env`` (``driver.DriverEnv``), position-independent, and the offset of its continuation
+        (where the trampoline sends a returning call)."""
         raise NotImplementedError
 
     # -- traps -------------------------------------------------------------------------------

@@ -6,7 +6,81 @@ from typing import Sequence
 
 from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_HOOK_INTR, UC_MODE_64, x86_const
 
+from gopluginemu.engines.emulate import driver
 from gopluginemu.engines.emulate.cpu import CPU
+
+RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 = range(16)
+INT_ARGS = (RAX, RBX, RCX, RDI, RSI, R8, R9, R10, R11)  # Go's ABIInternal, in order
+JAE, JNE = 0x3, 0x5
+
+
+class Assembler:
+    """Just the x86-64 forms the trampoline and drivers use (memory operands as [base+disp32])."""
+
+    def __init__(self) -> None:
+        self.code = bytearray()
+        self.labels: dict[str, int] = {}
+        self.fixups: list[tuple[int, str]] = []
+
+    def _mem(self, opcode: bytes, reg: int, base: int, disp: int, wide: bool = True, prefix: bytes = b"") -> None:
+        rex = 0x40 | (8 if wide else 0) | (4 if reg & 8 else 0) | (1 if base & 8 else 0)
+        self.code += prefix + (bytes([rex]) if rex != 0x40 else b"") + opcode
+        self.code.append(0x80 | (reg & 7) << 3 | (base & 7))
+        if base & 7 == RSP:
+            self.code.append(0x24)  # SIB: base only
+        self.code += disp.to_bytes(4, "little", signed=True)
+
+    def load(self, reg: int, base: int, disp: int = 0) -> None:
+        self._mem(b"\x8b", reg, base, disp)
+
+    def store(self, base: int, disp: int, reg: int) -> None:
+        self._mem(b"\x89", reg, base, disp)
+
+    def cmp(self, reg: int, base: int, disp: int) -> None:
+        self._mem(b"\x3b", reg, base, disp)
+
+    def lea(self, reg: int, base: int, disp: int) -> None:
+        self._mem(b"\x8d", reg, base, disp)
+
+    def jmp_mem(self, base: int, disp: int) -> None:
+        self._mem(b"\xff", 4, base, disp, wide=False)
+
+    def load_float(self, xmm: int, base: int, disp: int) -> None:
+        self._mem(b"\x0f\x7e", xmm, base, disp, wide=False, prefix=b"\xf3")  # movq xmm, m64
+
+    def store_float(self, base: int, disp: int, xmm: int) -> None:
+        self._mem(b"\x0f\xd6", xmm, base, disp, wide=False, prefix=b"\x66")  # movq m64, xmm
+
+    def movabs(self, reg: int, value: int) -> None:
+        self.code += bytes([0x48 | reg >> 3, 0xB8 + (reg & 7)]) + (value & (1 << 64) - 1).to_bytes(8, "little")
+
+    def align_down16(self, reg: int, minus: int) -> None:
+        """reg = (reg - minus) & -16"""
+        rex = 0x48 | reg >> 3
+        self.code += bytes([rex, 0x81, 0xE8 | reg & 7]) + minus.to_bytes(4, "little", signed=True)
+        self.code += bytes([rex, 0x83, 0xE0 | reg & 7, 0xF0])
+
+    def jmp_reg(self, reg: int) -> None:
+        self.code += (b"\x41" if reg & 8 else b"") + bytes([0xFF, 0xE0 | reg & 7])
+
+    def push(self, reg: int) -> None:
+        self.code += (b"\x41" if reg & 8 else b"") + bytes([0x50 | reg & 7])
+
+    def raw(self, code: bytes) -> None:
+        self.code += code
+
+    def jump(self, label: str, cond: int | None = None) -> None:
+        self.code += b"\xe9" if cond is None else bytes([0x0F, 0x80 | cond])
+        self.code += bytes(4)
+        self.fixups.append((len(self.code), label))
+
+    def label(self, name: str) -> None:
+        self.labels[name] = len(self.code)
+
+    def assemble(self) -> bytes:
+        for end, name in self.fixups:
+            self.code[end - 4 : end] = (self.labels[name] - end).to_bytes(4, "little", signed=True)
+        return bytes(self.code)
 
 
 
@@ -27,6 +101,80 @@ class AMD64(CPU):
     c_arg_regs = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
     c_ret_reg = "rax"
     wide_float_regs = True
+    halt = b"\xf4"  # hlt
+    goexit_call_size = 5  # call rel32
+
+    def goexit_trampoline(self, site: int, original: bytes, at: int, block: int) -> tuple[bytes, bytes] | None:
+        rel = at - (site + 5)
+        if original[0] != 0xE8 or not -(1 << 31) <= rel < 1 << 31:
+            return None
+        target = site + 5 + int.from_bytes(original[1:5], "little", signed=True)
+        a = Assembler()
+        a.movabs(R12, block)  # registers are dead at goexit; R12 is no result register
+        a.cmp(R14, R12, driver.G)
+        a.jump("other", JNE)
+        a.jmp_mem(R12, driver.CONT)
+        a.label("other")  # the original call: its return address, then goexit1
+        a.movabs(R12, site + 5)
+        a.push(R12)
+        a.movabs(R12, target)
+        a.jmp_reg(R12)
+        return b"\xe9" + rel.to_bytes(4, "little", signed=True), a.assemble()
+
+    def call_driver(self, sig, env) -> tuple[bytes, int]:
+        a = Assembler()
+        below = env.below_hi(sig)
+        regs = 8 * (sig.n_ints + sig.n_floats)
+        a.movabs(R12, env.block)  # R12: the block, R13: the frame (then the results), R14: g
+        a.load(R14, R12, driver.G)
+        a.movabs(R13, env.tls_g)
+        a.store(R13, 0, R14)
+        a.label("loop")
+        a.movabs(R12, env.block)
+        a.load(R13, R12, driver.CUR)
+        a.cmp(R13, R12, driver.END)
+        a.jump("done", JAE)
+        a.lea(RAX, R13, sig.frame_size)
+        a.store(R12, driver.CUR, RAX)
+        a.load(R14, R12, driver.G)
+        a.load(RSP, R14, env.stack_hi)
+        a.align_down16(RSP, below)
+        a.lea(RAX, RSP, 8)
+        a.store(R14, env.stktopsp, RAX)  # the SP after the return into goexit
+        a.movabs(RAX, env.goexit_ret)
+        a.store(RSP, 0, RAX)
+        for w in range(0, sig.area, 8):
+            a.load(RAX, R13, regs + w)
+            a.store(RSP, 8 + w, RAX)
+        a.load(RDX, R12, driver.CTX)
+        a.raw(b"\x45\x0f\x57\xff")  # xorps xmm15, xmm15: ABIInternal's zero register
+        for k in range(sig.n_floats):
+            a.load_float(k, R13, 8 * (sig.n_ints + k))
+        for k in range(sig.n_ints):
+            a.load(INT_ARGS[k], R13, 8 * k)
+        a.jmp_mem(R12, driver.FN)
+        cont = len(a.code)
+        a.movabs(R12, env.block)
+        a.load(R13, R12, driver.OUT)
+        for k in range(sig.n_int_results):
+            a.store(R13, 8 * k, INT_ARGS[k])
+        for k in range(sig.n_float_results):
+            a.store_float(R13, 8 * (sig.n_int_results + k), k)
+        if sig.area:
+            results = 8 * (sig.n_int_results + sig.n_float_results)
+            a.load(R15, R12, driver.G)
+            a.load(R15, R15, env.stack_hi)  # the stack may have moved: the area is where it is now
+            a.align_down16(R15, below)
+            for w in range(0, sig.area, 8):
+                a.load(RAX, R15, 8 + w)
+                a.store(R13, results + w, RAX)
+        a.lea(R13, R13, sig.result_size)
+        a.store(R12, driver.OUT, R13)
+        a.jump("loop")
+        a.label("done")
+        a.movabs(R12, env.halt)
+        a.jmp_reg(R12)
+        return a.assemble(), cont
 
     def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
         self.write_word(sp, ret)

@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 
 from unicorn import UC_ERR_FETCH_UNMAPPED, UC_HOOK_CODE, UC_HOOK_MEM_INVALID, UcError
 
+import struct
 import time
 
 from gopluginemu.engines.emulate import memory as amem
@@ -92,6 +93,7 @@ class EmuMachine:
         self._call_g = 0
         self.time_limit = time_limit  # None: no limit
         self.run_started: float | None = None
+        self.halt_pc = 0  # where the CPU stops after the halting stub a finished call reaches (0: none)
         bias = self.arch.tls_tp_bias  # ppc64: TP points 0x7000 past the TLS block
         self.tls = self.private.alloc(0x1000 + bias, 0x1000) + 0x800 + bias
         self.image: Image = map_image(self.cpu, obj, amem.IMAGE_BASE, self.libc.stub_for, self._tls_offset)
@@ -225,9 +227,27 @@ class EmuMachine:
             self.collect([*words, ctx])
         return self.host.call_many(self.host.main_g, pc, frames, ctx=ctx, n_ints=n_ints, n_floats=n_floats)
 
-    def run(self, g: int) -> None:
-        """Emulate from the current registers until goroutine ``g`` returns to goexit; faults become
-        Go panics as the kernel's signal delivery would make them."""
+    def call_words(self, pc: int, words: bytes, n: int, *, ctx: int = 0, n_args: int, n_results: int) -> bytes:
+        """``n`` calls of a function whose arguments and results are all in integer registers:
+        ``words`` holds each call's ``n_args`` argument registers (64-bit words in the guest's
+        byte order), call after call; the result is each call's ``n_results`` result registers
+        likewise. The calls run in a driver loop in emulated code where the CPU has one. A
+        GoPanic carries ``index``, the call that panicked."""
+        if not self._call_g and self.heap.should_collect():
+            self.collect()
+        driver, g = self.host.driver, self.host.main_g
+        if driver is not None and not self._call_g:
+            plan = driver.plan(n_args, 0, n_results, 0, 0)
+            return driver.call_packed(g, pc, ctx, plan, words if n_args else bytes(8 * n), n)
+        fmt = struct.Struct(("<" if self.byte_order == "little" else ">") + f"{n_args}Q")
+        frames = [(list(v), [], b"") for v in fmt.iter_unpack(words)] if n_args else [([], [], b"")] * n
+        raws = self.host.call_many(g, pc, frames, ctx=ctx, n_ints=n_results, n_floats=0)
+        out = struct.Struct(fmt.format[0] + f"{n_results}Q")
+        return b"".join(out.pack(*raw.ints) for raw in raws)
+
+    def run(self, g: int, start: int | None = None) -> None:
+        """Emulate from ``start`` (default: the current PC) until goroutine ``g`` has returned to
+        goexit; faults become Go panics as the kernel's signal delivery would make them."""
         if self.dead:
             raise GoFatalError(f"{self.path}: the Go runtime is dead ({self.dead})")
         cpu, uc = self.cpu, self.cpu.uc
@@ -239,8 +259,9 @@ class EmuMachine:
         try:
             while True:
                 self._stop = None
+                begin, start = cpu.pc if start is None else start, None
                 try:
-                    uc.emu_start(cpu.pc, 0)
+                    uc.emu_start(begin, 0)
                 except Stop as stop:
                     self._die(stop.kind, stop.message)
                 except UcError as e:
@@ -250,6 +271,8 @@ class EmuMachine:
                     self._signal(*self.signals["segv"], self._fault_addr, cpu.pc, e)
                     continue
                 if self._stop is None:
+                    if cpu.pc == self.halt_pc:
+                        return
                     self._die("fault", f"emulation stopped unexpectedly at {cpu.pc:#x}")
                 kind, detail = self._stop
                 if kind == "return":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from gopluginemu.engines.emulate.driver import MAX_AREA, CallDriver
 from gopluginemu.engines.machine import RawResult
 from gopluginemu.errors import GoFatalError, GoPanic, InitPanic
 from runtime_stubs.services import ARENA_L2_ENTRIES, G_RUNNING, GODEBUG, HOST_VARIABLES, STACK_GUARD
@@ -40,7 +41,9 @@ class GoHost:
         self._batch: _Batch | None = None
         self._stack_hi = self.rt.off("g", "stack") + self.rt.off("stack", "hi")
         self._stktopsp = self.rt.off("g", "stktopsp")
-        machine.add_code_hook(self.goexit_ret, self._on_goexit)
+        self.driver = CallDriver.install(machine, self.goexit_ret, self._stack_hi, self._stktopsp, ARGS_RESERVE)
+        if self.driver is None:
+            machine.add_code_hook(self.goexit_ret, self._on_goexit)
         self._link_modules()
         self._set_host_variables()
         self._set_environment(machine.kernel.policy.env)
@@ -323,20 +326,33 @@ class GoHost:
     ) -> RawResult:
         """Call the Go function at ``pc`` on goroutine ``g`` (the main goroutine, or g0 for the
         runtime's own set-up), with the argument area at the top of its stack."""
-        m, cpu = self.m, self.m.cpu
+        driver, m = self.driver, self.m
+        if driver is not None and not m._call_g and len(stack) <= MAX_AREA:
+            return driver.call_one(g, pc, ctx, ints, floats, stack, *self._result_counts(n_ints, n_floats))
+        cpu = m.cpu
         nested = bool(m._call_g)
         saved = cpu.uc.context_save() if nested else None
         saved_g = self._word(m.tls_g) if nested else 0
         saved_batch, self._batch = self._batch, None
+        saved_target = driver.saved_target() if driver is not None else None
         try:
             args, hi = self._enter(g, pc, ctx, ints, floats, stack)
+            if driver is not None:
+                driver.target(g, driver.halt)
             m.run(g)
             return self._result(g, args, hi, len(stack), n_ints, n_floats)
         finally:
             self._batch = saved_batch
+            if saved_target is not None:
+                driver.target(*saved_target)
             if saved is not None:
                 cpu.uc.context_restore(saved)
                 self._set_word(m.tls_g, saved_g)
+
+    def _result_counts(self, n_ints: int | None, n_floats: int | None) -> tuple[int, int]:
+        """How many int and float result registers a call reads back (None: all of them)."""
+        abi = self.m.arch.abi
+        return (len(abi.int_regs) if n_ints is None else n_ints), (len(abi.float_regs) if n_floats is None else n_floats)
 
     def call_many(
         self,
@@ -348,10 +364,27 @@ class GoHost:
         n_ints: int | None = None,
         n_floats: int | None = None,
     ) -> list[RawResult]:
-        """Call ``pc`` once per (ints, floats, stack) frame in one emulation run: each return
-        into goexit sets up the next call right there, without leaving the emulator."""
+        """Call ``pc`` once per (ints, floats, stack) frame in one emulation run where it can: a
+        driver loop in emulated code, or (with a code hook at goexit) each return into goexit
+        setting up the next call right there. A GoPanic carries ``index``."""
         if not frames:
             return []
+        driver = self.driver
+        if driver is None:
+            return self._call_batch(g, pc, frames, ctx, n_ints, n_floats)
+        if not self.m._call_g and driver.fits(frames):
+            return driver.call(g, pc, ctx, frames, *self._result_counts(n_ints, n_floats))
+        results = []
+        for index, (ints, floats, stack) in enumerate(frames):
+            try:
+                results.append(self.call_on(g, pc, ctx=ctx, ints=ints, floats=floats, stack=stack, n_ints=n_ints, n_floats=n_floats))
+            except GoPanic as e:
+                e.index = index
+                raise
+        return results
+
+    def _call_batch(self, g, pc, frames, ctx, n_ints, n_floats) -> list[RawResult]:
+        """``call_many`` through the goexit code hook: each return sets up the next call."""
         batch = _Batch(self, g, pc, ctx, frames, n_ints, n_floats)
         self._batch = batch
         try:

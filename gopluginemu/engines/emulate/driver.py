@@ -1,0 +1,272 @@
+"""Go calls without a Python callback per call: a goexit trampoline and driver loops.
+
+Every Go call the emulator makes returns into ``runtime.goexit`` + pc_quantum, as a goroutine's
+outermost frame does (tracebacks, stack copying and ``g.stktopsp`` rely on it). The instruction
+there is goexit's call of ``goexit1``. ``CallDriver.install`` replaces it by a branch to a
+trampoline in a page next to the image: a return of the goroutine the emulator called on (the
+block's ``G``) jumps to the block's ``CONT``; any other goroutine makes the original call (same
+target, same return address), so goroutines still end as Go ends them.
+
+``CONT`` is a halting instruction for a call set up register by register (a nested call), or
+the next step of a *driver*: a few instructions per CPU (``CPU.call_driver``) that, for each
+frame of an array in guest memory, set up the goroutine's stack exactly as a single call does
+(entry SP below ``g.stack.hi``, ``g.stktopsp``, the return into goexit), load the argument
+registers and the stack area from the frame, jump to the function, and when it comes back
+through the trampoline store the result registers and the stack area, then loop; after the
+last frame it halts. Python writes the block and all frames at once and reads all results at
+once: a call costs a few emulated stores instead of a dozen C calls and a Python hook.
+
+The block, at the start of the buffer (words): ``G``, ``CONT``, ``FN``, ``CTX``, ``CUR`` (the
+next frame), ``END`` (past the last frame), ``OUT`` (where the next results go). A frame is
+the integer argument registers, the float argument registers (raw 64 bits), then the stack
+area; results likewise (result registers, then the stack area as the callee left it).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from dataclasses import dataclass
+from typing import Sequence
+
+from unicorn import UC_PROT_ALL, UcError
+from unicorn.unicorn_py3.unicorn import uclib
+
+from gopluginemu.engines.emulate.memory import PAGE
+from gopluginemu.engines.machine import RawResult
+from gopluginemu.errors import GoPanic
+
+G, CONT, FN, CTX, CUR, END, OUT = (8 * i for i in range(7))
+HEADER = 64
+BUFFER = 256 << 10  # block, frames and results of one run; longer batches run in chunks
+MAX_AREA = 256  # bytes of stack area a driver copies (larger frames take the register path)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a driver moves per call: argument and result registers, and the stack area."""
+
+    n_ints: int
+    n_floats: int
+    n_int_results: int
+    n_float_results: int
+    area: int  # bytes of the argument area (stack arguments, stack results, spill slots)
+
+    @property
+    def frame_size(self) -> int:
+        """Bytes per frame (at least a word, so that the frame cursor always moves)."""
+        return max(8, 8 * (self.n_ints + self.n_floats) + self.area)
+
+    @property
+    def result_size(self) -> int:
+        return 8 * (self.n_int_results + self.n_float_results) + self.area
+
+
+@dataclass(frozen=True)
+class DriverEnv:
+    """Addresses and offsets a driver embeds: the block, the TLS slot of g, ``g.stack.hi`` and
+    ``g.stktopsp`` (offsets in g), the bytes kept above the entry SP (``reserve`` plus the
+    frame's stack area, rounded up to 16), the return address (goexit + pc_quantum) and the
+    halting stub."""
+
+    block: int
+    tls_g: int
+    stack_hi: int
+    stktopsp: int
+    reserve: int
+    goexit_ret: int
+    halt: int
+
+    def below_hi(self, sig: Signature) -> int:
+        """How far below ``g.stack.hi`` the entry SP is (before aligning it down to 16)."""
+        return self.reserve + ((sig.area + 15) & ~15)
+
+
+class CallDriver:
+    """The goexit trampoline, halting stub, drivers and block of one emulated process."""
+
+    def __init__(self, machine, block: int, goexit_ret: int, stack_hi: int, stktopsp: int, reserve: int) -> None:
+        self.m = machine
+        self._code_page = self._code_top = 0
+        self.order = "<" if machine.arch.byte_order == "little" else ">"
+        self._target = struct.Struct(self.order + "2Q")
+        self._plans: dict[tuple[int, int, int, int, int], _Plan] = {}
+        self._uch = machine.cpu.uc._uch
+        self._buffer = ctypes.create_string_buffer(4096)
+        self._current: tuple[int, int] | None = None  # (G, CONT) as last written
+        halt = self._place(machine.cpu.halt)
+        machine.halt_pc = halt + len(machine.cpu.halt)
+        reserve += machine.arch.abi.args_offset
+        self.env = DriverEnv(block, machine.tls_g, stack_hi, stktopsp, reserve, goexit_ret, halt)
+        self.halt = halt
+
+    @classmethod
+    def install(cls, machine, goexit_ret: int, stack_hi: int, stktopsp: int, reserve: int) -> CallDriver | None:
+        """Patch goexit (its call of goexit1 at ``goexit_ret``) and set up the stubs; None where
+        the CPU has no halting instruction or trampoline (calls then end in a code hook).
+        ``stack_hi``/``stktopsp``: offsets in g; ``reserve``: bytes kept free above a call's
+        argument area."""
+        cpu = machine.cpu
+        if cpu.halt is None:
+            return None
+        near = machine.image.base - PAGE
+        block = machine.private.alloc(BUFFER, PAGE)
+        code = cpu.goexit_trampoline(goexit_ret, machine.read(goexit_ret, cpu.goexit_call_size), near, block)
+        if code is None:
+            return None
+        patch, trampoline = code
+        try:
+            cpu.uc.mem_map(near, PAGE, UC_PROT_ALL)
+        except UcError:  # something already lives below the image
+            return None
+        machine.write(near, trampoline)
+        machine.write(goexit_ret, patch)
+        return cls(machine, block, goexit_ret, stack_hi, stktopsp, reserve)
+
+    # -- code --------------------------------------------------------------------------------
+
+    def _place(self, code: bytes) -> int:
+        """Copy code into the emulator's code pages (never shared with data, whose writes would
+        make Unicorn throw the translated code away)."""
+        if not self._code_page or self._code_top + len(code) > PAGE:
+            self._code_page, self._code_top = self.m.private.alloc(PAGE, PAGE), 0
+        at = self._code_page + self._code_top
+        self._code_top = (self._code_top + len(code) + 15) & ~15
+        self.m.write(at, code)
+        return at
+
+    def code_for(self, sig: Signature) -> tuple[int, int]:
+        """(entry, continuation) of a new driver for ``sig``."""
+        code, cont = self.m.cpu.call_driver(sig, self.env)
+        at = self._place(code)
+        return at, at + cont
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def target(self, g: int, cont: int) -> None:
+        """Where a return of ``g`` into goexit goes next."""
+        if self._current != (g, cont):
+            self.m.write(self.env.block + G, self._target.pack(g, cont))
+            self._current = (g, cont)
+
+    def saved_target(self) -> tuple[int, int]:
+        """``G`` and ``CONT`` now (a nested call restores them with ``target``)."""
+        if self._current is None:
+            self._current = self._target.unpack(self.m.read(self.env.block + G, 16))
+        return self._current
+
+    def fits(self, frames: Sequence[tuple[Sequence[int], Sequence[int], bytes]]) -> bool:
+        """Whether every frame has the first one's shape and a stack area a driver copies."""
+        ints, floats, stack = frames[0]
+        shape = (len(ints), len(floats), len(stack))
+        return len(stack) <= MAX_AREA and len(stack) % 8 == 0 and all(
+            (len(i), len(f), len(s)) == shape for i, f, s in frames
+        )
+
+    def plan(self, n_ints: int, n_floats: int, n_int_results: int, n_float_results: int, area: int) -> _Plan:
+        """The plan for calls of that shape (made once)."""
+        key = (n_ints, n_floats, n_int_results, n_float_results, area)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = _Plan(self, Signature(*key))
+        return plan
+
+    def call_one(self, g: int, pc: int, ctx: int, ints, floats, stack: bytes, n_ints: int, n_floats: int) -> RawResult:
+        """One call (of a frame ``fits`` accepts): the block and the frame in one write, one
+        run, the results in one read."""
+        plan = self.plan(len(ints), len(floats), n_ints, n_floats, len(stack))
+        try:
+            data = plan.one.pack(g, plan.cont, pc, ctx, plan.start, plan.end, plan.end, *ints, *floats)
+        except struct.error:  # a negative register value
+            data = plan.one.pack(g, plan.cont, pc, ctx, plan.start, plan.end, plan.end, *_words(ints), *_words(floats))
+        if plan.tail:
+            data += bytes(stack) + plan.pad
+        self._write(self.env.block, data)
+        self._current = (g, plan.cont)
+        self.m.run(g, plan.entry)
+        return plan.result(self._read(plan.end, plan.sig.result_size))
+
+    def call(
+        self,
+        g: int,
+        pc: int,
+        ctx: int,
+        frames: Sequence[tuple[Sequence[int], Sequence[int], bytes]],
+        n_ints: int,
+        n_floats: int,
+    ) -> list[RawResult]:
+        """Run ``pc`` on ``g`` once per frame (frames ``fits`` accepts); a GoPanic carries
+        ``index``, the frame that panicked."""
+        ints, floats, stack = frames[0]
+        plan = self.plan(len(ints), len(floats), n_ints, n_floats, len(stack))
+        raw = self.call_packed(g, pc, ctx, plan, b"".join(map(plan.pack, frames)), len(frames))
+        size = plan.sig.result_size
+        return [plan.result(raw, off) for off in range(0, len(raw), size)]
+
+    def call_packed(self, g: int, pc: int, ctx: int, plan: _Plan, frames: bytes, n: int) -> memoryview:
+        """Run ``n`` calls whose frames are packed in ``frames`` (as ``plan.pack`` packs them),
+        as many per emulator run as the buffer holds; their packed results."""
+        sig, block = plan.sig, self.env.block
+        out = bytearray(sig.result_size * n)
+        for first in range(0, n, plan.chunk):
+            count = min(plan.chunk, n - first)
+            end = plan.start + sig.frame_size * count
+            part = frames[first * sig.frame_size : (first + count) * sig.frame_size]
+            self._write(block, plan.header.pack(g, plan.cont, pc, ctx, plan.start, end, end) + part)
+            self._current = (g, plan.cont)
+            try:
+                self.m.run(g, plan.entry)
+            except GoPanic as e:
+                e.index = first + (self.m.word(block + CUR) - plan.start) // sig.frame_size - 1
+                raise
+            out[first * sig.result_size : (first + count) * sig.result_size] = self._read(end, sig.result_size * count)
+        return memoryview(out)
+
+    def _write(self, addr: int, data: bytes) -> None:
+        if uclib.uc_mem_write(self._uch, addr, data, len(data)):
+            self.m.write(addr, data)  # raises the error
+
+    def _read(self, addr: int, size: int) -> memoryview:
+        """``size`` bytes at ``addr``, valid until the next read."""
+        if size > len(self._buffer):
+            self._buffer = ctypes.create_string_buffer(size)
+        if uclib.uc_mem_read(self._uch, addr, self._buffer, size):
+            self.m.read(addr, size)  # raises the error
+        return memoryview(self._buffer)[:size]
+
+
+class _Plan:
+    """What calls of one signature need, worked out once: the driver, where frames and results
+    go in the buffer, and structs that pack the block with a frame and unpack results."""
+
+    def __init__(self, driver: CallDriver, sig: Signature) -> None:
+        order = driver.order
+        self.sig = sig
+        self.entry, self.cont = driver.code_for(sig)
+        self.start = driver.env.block + HEADER
+        self.end = self.start + sig.frame_size  # after one frame
+        self.chunk = max(1, (BUFFER - HEADER) // (sig.frame_size + sig.result_size))
+        words = sig.n_ints + sig.n_floats
+        self.pad = bytes(sig.frame_size - 8 * words - sig.area)
+        self.tail = bool(sig.area or self.pad)
+        self.header = struct.Struct(f"{order}7Q8x")
+        self.one = struct.Struct(f"{order}7Q8x{words}Q")
+        self.words = struct.Struct(f"{order}{words}Q")
+        self.results = struct.Struct(f"{order}{sig.n_int_results + sig.n_float_results}Q")
+
+    def pack(self, frame: tuple[Sequence[int], Sequence[int], bytes]) -> bytes:
+        """One frame as the driver reads it."""
+        ints, floats, stack = frame
+        return self.words.pack(*_words(ints), *_words(floats)) + bytes(stack) + self.pad
+
+    def result(self, raw, offset: int = 0) -> RawResult:
+        """The RawResult of the call whose results start at ``offset`` of ``raw``."""
+        values = self.results.unpack_from(raw, offset)
+        ni, sig = self.sig.n_int_results, self.sig
+        area = bytes(raw[offset + self.results.size : offset + sig.result_size]) if sig.area else b""
+        return RawResult(list(values[:ni]), list(values[ni:]), area)
+
+
+def _words(values: Sequence[int]) -> list[int]:
+    """Register values as unsigned 64-bit words."""
+    return [v & 0xFFFF_FFFF_FFFF_FFFF for v in values]
