@@ -418,10 +418,25 @@ class GoFunc:
             if simple:
                 self._plan = [(*(_int_range(x) if x.kind != "Bool" else (0, 1)), x.size) for x in t.params]
                 self._signed = [x.kind in SIGNED_KINDS for x in t.results]
+                self._one_word = len(t.results) == 1 and t.results[0].size == 8 and t.results[0].kind != "Bool"
+                self._kinds = [bool if x.kind == "Bool" else int for x in t.params]
+                self._signed_args = any(x.kind in SIGNED_KINDS for x in t.params)
+                m, n = self.machine, len(self._signed)
+                caller = getattr(m, "int_caller", None)
+                self._int_call = (
+                    caller(self.pc, ctx=self.ctx, n_args=len(t.params), n_results=n) if caller is not None
+                    else lambda *words: m.call(self.pc, ctx=self.ctx, ints=words, n_ints=n, n_floats=0).ints
+                )
         return self._plan
 
     def _int_args(self, plan, args: tuple) -> list[int]:
         """The integer registers for ``args`` (checked like ``from_python``) on the fast path."""
+        if len(args) == len(plan):
+            for (lo, hi, _), kind, a in zip(plan, self._kinds, args):
+                if type(a) is not kind or not lo <= a <= hi:
+                    break
+            else:
+                return [a & _MASK64 for a in args] if self._signed_args else args
         if len(args) != len(plan):
             raise TypeError(f"{self.name}: wants {len(plan)} argument(s), got {len(args)}")
         for i, ((lo, hi, _), a, want) in enumerate(zip(plan, args, self.gotype.params), 1):
@@ -465,10 +480,13 @@ class GoFunc:
             return [None] * n
         return columns[0] if per_call == 1 else list(zip(*columns))
 
-    def _int_results(self, raw) -> Any:
+    def _int_results(self, words: Sequence[int]) -> Any:
         """The Python results of the fast path, from the integer result registers."""
+        if self._one_word:  # the common case: one int64/uint64 result
+            v = words[0]
+            return v - (1 << 64) if self._signed[0] and v >> 63 else v
         out = []
-        for reg, t, signed in zip(raw.ints, self.gotype.results, self._signed):
+        for reg, t, signed in zip(words, self.gotype.results, self._signed):
             bits = 8 * t.size
             v = reg & ((1 << bits) - 1)
             out.append(bool(v & 1) if t.kind == "Bool" else v - (1 << bits) if signed and v >> (bits - 1) else v)
@@ -536,7 +554,7 @@ class GoFunc:
             call_many = getattr(m, "call_many", None)
             if call_many is not None:
                 raws = self._run(call_many, self.pc, frames, ctx=self.ctx, n_ints=len(self._signed), n_floats=0)
-                return [self._int_results(raw) for raw in raws]
+                return [self._int_results(raw.ints) for raw in raws]
         converted = [self._convert_args(args) for args in items]
         frames = [self._frame(values) for values in converted]
         call_many = getattr(m, "call_many", None)
@@ -555,9 +573,14 @@ class GoFunc:
     def __call__(self, *args: Any) -> Any:
         plan = self._int_plan
         if plan is not None:
-            raw = self._run(self.machine.call, self.pc, ctx=self.ctx, ints=self._int_args(plan, args),
-                            n_ints=len(self._signed), n_floats=0)
-            return self._int_results(raw)
+            words = self._int_args(plan, args)
+            try:
+                return self._int_results(self._int_call(*words))
+            except GoPanic as e:
+                from gopluginemu.values import convert_panic_value
+
+                convert_panic_value(self.machine, e)
+                raise
         return _python_results(self.call_raw(*args))
 
     def __repr__(self) -> str:

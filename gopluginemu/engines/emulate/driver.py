@@ -27,7 +27,7 @@ from __future__ import annotations
 import ctypes
 import struct
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from unicorn import UC_PROT_ALL, UcError
 from unicorn.unicorn_py3.unicorn import uclib
@@ -92,7 +92,7 @@ class CallDriver:
         self._target = struct.Struct(self.order + "2Q")
         self._plans: dict[tuple[int, int, int, int, int], _Plan] = {}
         self._uch = machine.cpu.uc._uch
-        self._buffer = ctypes.create_string_buffer(4096)
+        self._buffer = ctypes.create_string_buffer(4096)  # results of one call (words_caller keeps it)
         self._current: tuple[int, int] | None = None  # (G, CONT) as last written
         halt = self._place(machine.cpu.halt)
         machine.halt_pc = halt + len(machine.cpu.halt)
@@ -184,7 +184,36 @@ class CallDriver:
         self._write(self.env.block, data)
         self._current = (g, plan.cont)
         self.m.run(g, plan.entry)
-        return plan.result(self._read(plan.end, plan.sig.result_size))
+        raw = self._read(self.env.block + OUT, plan.tail_struct.size)
+        if plan.tail_struct.unpack_from(raw)[0] != plan.finished:
+            self.m.stopped_unexpectedly()
+        return plan.result(raw, plan.tail_struct.size - plan.sig.result_size)
+
+    def words_caller(self, g: int, pc: int, ctx: int, n_args: int, n_results: int) -> Callable[..., tuple[int, ...]]:
+        """A function that calls ``pc`` on ``g`` with ``n_args`` integer argument registers
+        (unsigned 64-bit values) and returns its ``n_results`` integer result registers: the
+        whole call worked out in advance but for the arguments."""
+        plan = self.plan(n_args, 0, n_results, 0, 0)
+        head = (g, plan.cont, pc, ctx, plan.start, plan.end, plan.end)
+        pack, finished, results = plan.one.pack, plan.finished, plan.tail_struct.unpack_from
+        write, read, uch, block = uclib.uc_mem_write, uclib.uc_mem_read, self._uch, self.env.block
+        m, entry, size, buffer = self.m, plan.entry, plan.tail_struct.size, self._buffer
+        target = (g, plan.cont)
+
+        def call(*words: int) -> tuple[int, ...]:
+            data = pack(*head, *words)
+            if write(uch, block, data, len(data)):
+                m.write(block, data)  # raises the error
+            self._current = target
+            m.run(g, entry)
+            if read(uch, block + OUT, buffer, size):
+                m.read(block + OUT, size)  # raises the error
+            out, *values = results(buffer)
+            if out != finished:
+                m.stopped_unexpectedly()
+            return values
+
+        return call
 
     def call(
         self,
@@ -219,6 +248,8 @@ class CallDriver:
             except GoPanic as e:
                 e.index = first + (self.m.word(block + CUR) - plan.start) // sig.frame_size - 1
                 raise
+            if self.m.word(block + OUT) != end + sig.result_size * count:
+                self.m.stopped_unexpectedly()
             out[first * sig.result_size : (first + count) * sig.result_size] = self._read(end, sig.result_size * count)
         return memoryview(out)
 
@@ -228,11 +259,10 @@ class CallDriver:
 
     def _read(self, addr: int, size: int) -> memoryview:
         """``size`` bytes at ``addr``, valid until the next read."""
-        if size > len(self._buffer):
-            self._buffer = ctypes.create_string_buffer(size)
-        if uclib.uc_mem_read(self._uch, addr, self._buffer, size):
+        buffer = self._buffer if size <= len(self._buffer) else ctypes.create_string_buffer(size)
+        if uclib.uc_mem_read(self._uch, addr, buffer, size):
             self.m.read(addr, size)  # raises the error
-        return memoryview(self._buffer)[:size]
+        return memoryview(buffer)[:size]
 
 
 class _Plan:
@@ -253,6 +283,11 @@ class _Plan:
         self.one = struct.Struct(f"{order}7Q8x{words}Q")
         self.words = struct.Struct(f"{order}{words}Q")
         self.results = struct.Struct(f"{order}{sig.n_int_results + sig.n_float_results}Q")
+        # from the block's OUT word to the end of one call's results: OUT is ``finished`` once
+        # the driver has stored them (and then only halts)
+        self.finished = self.end + sig.result_size
+        skip = self.end - (driver.env.block + OUT) - 8
+        self.tail_struct = struct.Struct(f"{order}Q{skip}x{sig.n_int_results + sig.n_float_results}Q{sig.area}x")
 
     def pack(self, frame: tuple[Sequence[int], Sequence[int], bytes]) -> bytes:
         """One frame as the driver reads it."""

@@ -227,6 +227,25 @@ class EmuMachine:
             self.collect([*words, ctx])
         return self.host.call_many(self.host.main_g, pc, frames, ctx=ctx, n_ints=n_ints, n_floats=n_floats)
 
+    def int_caller(self, pc: int, *, ctx: int = 0, n_args: int, n_results: int) -> Callable[..., Sequence[int]]:
+        """A function that calls ``pc`` with ``n_args`` integer argument registers (unsigned
+        64-bit values) and returns its ``n_results`` integer result registers: ``call`` for
+        integer signatures, with what does not change from call to call worked out once."""
+        driver = self.host.driver
+        if driver is None:
+            return lambda *words: self.call(pc, ctx=ctx, ints=words, n_ints=n_results, n_floats=0).ints
+        direct = driver.words_caller(self.host.main_g, pc, ctx, n_args, n_results)
+        heap = self.heap
+
+        def call(*words: int) -> Sequence[int]:
+            if self._call_g:
+                return self.call(pc, ctx=ctx, ints=words, n_ints=n_results, n_floats=0).ints
+            if heap.should_collect():
+                self.collect([*words, ctx])
+            return direct(*words)
+
+        return call
+
     def call_words(self, pc: int, words: bytes, n: int, *, ctx: int = 0, n_args: int, n_results: int) -> bytes:
         """``n`` calls of a function whose arguments and results are all in integer registers:
         ``words`` holds each call's ``n_args`` argument registers (64-bit words in the guest's
@@ -271,8 +290,8 @@ class EmuMachine:
                     self._signal(*self.signals["segv"], self._fault_addr, cpu.pc, e)
                     continue
                 if self._stop is None:
-                    if cpu.pc == self.halt_pc:
-                        return
+                    if self.halt_pc:
+                        return  # the halting stub, as the caller checks (``stopped_unexpectedly``)
                     self._die("fault", f"emulation stopped unexpectedly at {cpu.pc:#x}")
                 kind, detail = self._stop
                 if kind == "return":
@@ -294,6 +313,15 @@ class EmuMachine:
             self._call_g = previous
             if not previous:
                 self.run_started = None
+
+    def halted(self) -> bool:
+        """Whether the CPU is stopped after the halting stub (a call that ``run`` returned from
+        ended there, not somewhere Unicorn stopped by itself, such as a jump to address 0)."""
+        return self.cpu.read(self.cpu.pc_id) == self.halt_pc
+
+    def stopped_unexpectedly(self) -> None:
+        """The runtime is dead: emulation ended without reaching the halting stub."""
+        self._die("fault", f"emulation stopped unexpectedly at {self.cpu.pc:#x}")
 
     def close(self) -> None:
         """Free the emulated process (Unicorn's memory) now; the machine is dead afterwards."""

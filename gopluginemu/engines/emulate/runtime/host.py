@@ -340,6 +340,8 @@ class GoHost:
             if driver is not None:
                 driver.target(g, driver.halt)
             m.run(g)
+            if driver is not None and not m.halted():
+                m.stopped_unexpectedly()
             return self._result(g, args, hi, len(stack), n_ints, n_floats)
         finally:
             self._batch = saved_batch
