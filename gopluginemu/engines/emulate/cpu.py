@@ -203,6 +203,16 @@ class CPU:
         None if the call is not the expected instruction or ``at`` is out of the branch's reach."""
         return None
 
+    def branch(self, site: int, target: int) -> bytes | None:
+        """A jump from ``site`` to ``target`` to write at ``site`` (None: out of reach)."""
+        return None
+
+    def alloc_stub(self, env) -> tuple[bytes, int]:
+        """mallocgc(size, typ, needzero) from the pools of ``runtime.pools`` (``env`` a
+        ``PoolEnv``): position-independent code that returns a pooled block to the caller, and
+        the offset of the breakpoint it reaches otherwise (registers as at mallocgc's entry)."""
+        raise NotImplementedError
+
     def call_driver(self, sig, env) -> tuple[bytes, int]:
         """The driver loop for calls of signature ``sig`` (``driver.Signature``) in the process
         ``env`` (``driver.DriverEnv``), position-independent, and the offset of its continuation

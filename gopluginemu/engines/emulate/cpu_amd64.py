@@ -11,7 +11,7 @@ from gopluginemu.engines.emulate.cpu import CPU
 
 RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 = range(16)
 INT_ARGS = (RAX, RBX, RCX, RDI, RSI, R8, R9, R10, R11)  # Go's ABIInternal, in order
-JAE, JNE = 0x3, 0x5
+JAE, JZ, JNE, JA = 0x3, 0x4, 0x5, 0x7
 
 
 class Assembler:
@@ -60,6 +60,32 @@ class Assembler:
         self.code += bytes([rex, 0x81, 0xE8 | reg & 7]) + minus.to_bytes(4, "little", signed=True)
         self.code += bytes([rex, 0x83, 0xE0 | reg & 7, 0xF0])
 
+    def _reg_reg(self, opcode: int, reg: int, rm: int) -> None:
+        self.code += bytes([0x48 | (4 if reg & 8 else 0) | (1 if rm & 8 else 0), opcode, 0xC0 | (reg & 7) << 3 | rm & 7])
+
+    def test(self, reg: int) -> None:
+        """test reg, reg"""
+        self._reg_reg(0x85, reg, reg)
+
+    def add(self, dst: int, src: int) -> None:
+        self._reg_reg(0x01, src, dst)
+
+    def _imm(self, ext: int, reg: int, imm: int) -> None:
+        """An ALU op with a 32-bit immediate (81 /ext)."""
+        self.code += bytes([0x48 | reg >> 3, 0x81, 0xC0 | ext << 3 | reg & 7]) + imm.to_bytes(4, "little", signed=True)
+
+    def add_imm(self, reg: int, imm: int) -> None:
+        self._imm(0, reg, imm)
+
+    def cmp_imm(self, reg: int, imm: int) -> None:
+        self._imm(7, reg, imm)
+
+    def and_imm(self, reg: int, imm: int) -> None:
+        self._imm(4, reg, imm)
+
+    def shl(self, reg: int, n: int) -> None:
+        self.code += bytes([0x48 | reg >> 3, 0xC1, 0xE0 | reg & 7, n])
+
     def jmp_reg(self, reg: int) -> None:
         self.code += (b"\x41" if reg & 8 else b"") + bytes([0xFF, 0xE0 | reg & 7])
 
@@ -104,9 +130,45 @@ class AMD64(CPU):
     halt = b"\xf4"  # hlt
     goexit_call_size = 5  # call rel32
 
+    def branch(self, site: int, target: int) -> bytes | None:
+        rel = target - (site + 5)
+        return b"\xe9" + rel.to_bytes(4, "little", signed=True) if -(1 << 31) <= rel < 1 << 31 else None
+
+    def alloc_stub(self, env) -> tuple[bytes, int]:
+        a = Assembler()  # RAX size, RBX typ; RDI and R12 are free (mallocgc has three arguments)
+        a.test(RAX)
+        a.jump("slow", JZ)
+        a.cmp_imm(RAX, env.max_pooled)
+        a.jump("slow", JA)
+        a.lea(RDI, RAX, 7)
+        a.and_imm(RDI, -8)  # 8 * ((size + 7) // 8): the class table's entry
+        a.movabs(R12, env.table)
+        a.add(R12, RDI)
+        a.load(R12, R12, 0)  # the class's pool of unscanned blocks
+        a.test(RBX)
+        a.jump("pop", JZ)
+        a.load(RDI, RBX, env.ptrbytes)
+        a.test(RDI)
+        a.jump("pop", JZ)
+        a.add_imm(R12, env.pool_bytes)  # its twin of scanned blocks
+        a.label("pop")
+        a.load(RDI, R12, 0)
+        a.test(RDI)
+        a.jump("slow", JZ)
+        a.lea(RDI, RDI, -1)
+        a.store(R12, 0, RDI)
+        a.shl(RDI, 3)
+        a.add(RDI, R12)
+        a.load(RAX, RDI, 8)
+        a.raw(b"\xc3")  # ret
+        a.label("slow")
+        a.raw(self.breakpoint)
+        code = a.assemble()
+        return code, len(code) - len(self.breakpoint)
+
     def goexit_trampoline(self, site: int, original: bytes, at: int, block: int) -> tuple[bytes, bytes] | None:
-        rel = at - (site + 5)
-        if original[0] != 0xE8 or not -(1 << 31) <= rel < 1 << 31:
+        patch = self.branch(site, at)
+        if original[0] != 0xE8 or patch is None:
             return None
         target = site + 5 + int.from_bytes(original[1:5], "little", signed=True)
         a = Assembler()
@@ -119,7 +181,7 @@ class AMD64(CPU):
         a.push(R12)
         a.movabs(R12, target)
         a.jmp_reg(R12)
-        return b"\xe9" + rel.to_bytes(4, "little", signed=True), a.assemble()
+        return patch, a.assemble()
 
     def call_driver(self, sig, env) -> tuple[bytes, int]:
         a = Assembler()

@@ -11,7 +11,11 @@ from gopluginemu.engines.emulate.cpu import LinkRegisterCPU
 EXCP_SWI = 2
 EXCP_BKPT = 7
 X16, X17, X26, X27, X28, LR, XZR, SP = 16, 17, 26, 27, 28, 30, 31, 31
-NE, HS = 0x1, 0x2
+NE, HS, HI = 0x1, 0x2, 0x8
+X0, X1 = 0, 1
+
+
+CBZ = 0x100  # marks a cbz among the branches to fix up
 
 
 class Assembler:
@@ -51,6 +55,24 @@ class Assembler:
             raise ValueError(f"immediate {imm} out of range")
         self.words.append(0x91000000 | imm << 10 | rn << 5 | rd)
 
+    def sub(self, rd: int, rn: int, imm: int) -> None:
+        self.words.append(0xD1000000 | imm << 10 | rn << 5 | rd)
+
+    def cmp_imm(self, rn: int, imm: int) -> None:
+        self.words.append(0xF100001F | imm << 10 | rn << 5)
+
+    def align_down8(self, rd: int, rn: int) -> None:
+        """rd = rn & -8"""
+        self.words.append(0x927DF000 | rn << 5 | rd)
+
+    def load_indexed(self, rt: int, rn: int, rm: int) -> None:
+        """rt = [rn + rm]"""
+        self.words.append(0xF8606800 | rm << 16 | rn << 5 | rt)
+
+    def add_shifted(self, rd: int, rn: int, rm: int, shift: int) -> None:
+        """rd = rn + (rm << shift)"""
+        self.words.append(0x8B000000 | rm << 16 | shift << 10 | rn << 5 | rd)
+
     def align_down16(self, rd: int, rn: int, minus_reg: int) -> None:
         """rd = (rn - minus_reg) & -16"""
         self.words.append(0xCB000000 | minus_reg << 16 | rn << 5 | rd)
@@ -69,13 +91,22 @@ class Assembler:
         self.branches.append((len(self.words), label, cond))
         self.words.append(0)
 
+    def cbz(self, rt: int, label: str) -> None:
+        self.branches.append((len(self.words), label, CBZ | rt))
+        self.words.append(0)
+
     def label(self, name: str) -> None:
         self.labels[name] = len(self.words)
 
     def assemble(self) -> bytes:
         for i, name, cond in self.branches:
             rel = self.labels[name] - i
-            self.words[i] = 0x14000000 | rel & 0x3FFFFFF if cond is None else 0x54000000 | (rel & 0x7FFFF) << 5 | cond
+            if cond is None:
+                self.words[i] = 0x14000000 | rel & 0x3FFFFFF
+            elif cond & CBZ:
+                self.words[i] = 0xB4000000 | (rel & 0x7FFFF) << 5 | cond & 0x1F
+            else:
+                self.words[i] = 0x54000000 | (rel & 0x7FFFF) << 5 | cond
         pool = len(self.words) + len(self.words) % 2  # 8-byte aligned
         code = self.words + [0] * (pool - len(self.words))
         for k, (i, value) in enumerate(self.literals):
@@ -105,10 +136,40 @@ class ARM64(LinkRegisterCPU):
     halt = b"\x7f\x20\x03\xd5"  # wfi
     goexit_call_size = 4  # bl
 
+    def branch(self, site: int, target: int) -> bytes | None:
+        rel = (target - site) >> 2
+        return (0x14000000 | rel & 0x3FFFFFF).to_bytes(4, "little") if -(1 << 25) <= rel < 1 << 25 else None
+
+    def alloc_stub(self, env) -> tuple[bytes, int]:
+        a = Assembler()  # X0 size, X1 typ; X16 and X17 are the linker's scratch registers
+        a.cbz(X0, "slow")
+        a.cmp_imm(X0, env.max_pooled)
+        a.jump("slow", HI)
+        a.add(X16, X0, 7)
+        a.align_down8(X16, X16)  # 8 * ((size + 7) // 8): the class table's entry
+        a.literal(X17, env.table)
+        a.load_indexed(X17, X17, X16)  # the class's pool of unscanned blocks
+        a.cbz(X1, "pop")
+        a.load(X16, X1, env.ptrbytes)
+        a.cbz(X16, "pop")
+        a.add(X17, X17, env.pool_bytes)  # its twin of scanned blocks
+        a.label("pop")
+        a.load(X16, X17, 0)
+        a.cbz(X16, "slow")
+        a.sub(X16, X16, 1)
+        a.store(X17, 0, X16)
+        a.add_shifted(X16, X17, X16, 3)
+        a.load(X0, X16, 8)
+        a.raw(0xD65F03C0)  # ret
+        a.label("slow")
+        slow = 4 * len(a.words)
+        a.raw(int.from_bytes(self.breakpoint, "little"))
+        return a.assemble(), slow
+
     def goexit_trampoline(self, site: int, original: bytes, at: int, block: int) -> tuple[bytes, bytes] | None:
         word = int.from_bytes(original, "little")
-        rel = (at - site) >> 2
-        if word >> 26 != 0x25 or not -(1 << 25) <= rel < 1 << 25:
+        patch = self.branch(site, at)
+        if word >> 26 != 0x25 or patch is None:
             return None
         imm = word & 0x3FFFFFF
         target = site + 4 * (imm - (1 << 26) if imm >> 25 else imm)
@@ -123,7 +184,7 @@ class ARM64(LinkRegisterCPU):
         a.literal(LR, site + 4)
         a.literal(X17, target)
         a.br(X17)
-        return (0x14000000 | rel & 0x3FFFFFF).to_bytes(4, "little"), a.assemble()
+        return patch, a.assemble()
 
     def call_driver(self, sig, env) -> tuple[bytes, int]:
         a = Assembler()

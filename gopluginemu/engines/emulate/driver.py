@@ -85,8 +85,9 @@ class DriverEnv:
 class CallDriver:
     """The goexit trampoline, halting stub, drivers and block of one emulated process."""
 
-    def __init__(self, machine, block: int, goexit_ret: int, stack_hi: int, stktopsp: int, reserve: int) -> None:
+    def __init__(self, machine, near: int, block: int, goexit_ret: int, stack_hi: int, stktopsp: int, reserve: int) -> None:
         self.m = machine
+        self._near, self._near_top = near, 0
         self._code_page = self._code_top = 0
         self.order = "<" if machine.arch.byte_order == "little" else ">"
         self._target = struct.Struct(self.order + "2Q")
@@ -119,11 +120,22 @@ class CallDriver:
             cpu.uc.mem_map(near, PAGE, UC_PROT_ALL)
         except UcError:  # something already lives below the image
             return None
-        machine.write(near, trampoline)
+        driver = cls(machine, near, block, goexit_ret, stack_hi, stktopsp, reserve)
+        driver.place_near(trampoline)
         machine.write(goexit_ret, patch)
-        return cls(machine, block, goexit_ret, stack_hi, stktopsp, reserve)
+        return driver
 
     # -- code --------------------------------------------------------------------------------
+
+    def place_near(self, code: bytes) -> int:
+        """Copy code into the page next to the image (in reach of a branch from the image's
+        code); the first is the goexit trampoline, whose address ``install`` chose."""
+        at = self._near + self._near_top
+        if self._near_top + len(code) > PAGE:
+            raise MemoryError("the page next to the image is full")
+        self.m.write(at, code)
+        self._near_top = (self._near_top + len(code) + 15) & ~15
+        return at
 
     def _place(self, code: bytes) -> int:
         """Copy code into the emulator's code pages (never shared with data, whose writes would

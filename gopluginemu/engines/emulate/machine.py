@@ -20,6 +20,7 @@ from gopluginemu.engines.emulate.runtime.heap import GCStats, GoHeap
 from gopluginemu.engines.emulate.runtime.host import GoHost
 from gopluginemu.engines.emulate.runtime.layout import runtime_layout
 from gopluginemu.engines.emulate.runtime.libc import LibC
+from gopluginemu.engines.emulate.runtime.pools import AllocPools
 from gopluginemu.engines.emulate.runtime.syscalls import Kernel, Stop
 from gopluginemu.engines.emulate.runtime.syscalls.policy import Policy
 from gopluginemu.engines.machine import RawResult
@@ -106,6 +107,7 @@ class EmuMachine:
         self.services = services.Services(self)
         watchdog.watch(self)
         self.host = GoHost(self)
+        self.pools = AllocPools.install(self, self.host.driver)
 
     # -- Machine protocol --------------------------------------------------------------------
 
@@ -153,7 +155,8 @@ class EmuMachine:
 
     def collect(self, extra_words: Sequence[int] = ()) -> GCStats:
         """Run the heap's collector now (between calls); ``extra_words`` are further roots."""
-        return self.heap.collect(self.read, self.host.root_ranges(), list(extra_words))
+        pooled = self.pools.live_blocks() if self.pools is not None else []
+        return self.heap.collect(self.read, self.host.root_ranges(), [*extra_words, *pooled])
 
     def func_pc(self, name: str) -> int | None:
         return self.image.addr(name)

@@ -16,6 +16,7 @@ import bisect
 import weakref
 from array import array
 from dataclasses import dataclass
+from typing import Callable
 
 from gopluginemu.engines.emulate.memory import Region
 
@@ -62,6 +63,11 @@ class GoHeap:
         self.collections = 0
         self.trigger = MIN_TRIGGER  # the least allocation between two collections (0: every call)
         self.python_roots: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        # a cache of allocated but unused blocks (``pools``): reclaim(size) gives back its
+        # blocks of that size, which ``alloc`` asks for before it would carve a fresh block
+        self.reclaim: Callable[[int], list[int]] | None = None
+        self.cached_bytes: Callable[[], int] | None = None  # the bytes of the cache's blocks now
+        self.cached_at_gc = 0  # cached_bytes() at the last collection
 
     # -- allocation --------------------------------------------------------------------------
 
@@ -69,6 +75,9 @@ class GoHeap:
         """A zeroed block of at least ``size`` bytes; ``scan``: it may hold pointers."""
         n = size_class(max(size, 1))
         free = self.free.get(n)
+        if not free and self.reclaim is not None:
+            self._take_back(self.reclaim(n))
+            free = self.free.get(n)
         kind = SCAN if scan else NOSCAN
         self.allocated_since_gc += n
         if free:
@@ -78,6 +87,34 @@ class GoHeap:
             self.region.uc.mem_write(addr, bytes(n))
             return addr
         return self._new_block(n, 16 if n >= 16 else 8, kind)
+
+    def alloc_many(self, size: int, scan: bool, count: int) -> list[int]:
+        """Up to ``count`` blocks (at least one) as ``alloc(size, scan)`` gives them, for a cache
+        of blocks: reused ones from the free list, fresh ones (carved in one piece) only before
+        the first collection, so that the cache never makes the heap grow once the collector
+        has run: afterwards a block is carved only when the free list and the cache are empty,
+        as ``alloc`` does without a cache."""
+        n = size_class(max(size, 1))
+        out = [self.alloc(size, scan) for _ in range(min(count, len(self.free.get(n, ()))))]
+        rest = count - len(out) if not self.collections else 0 if out else 1
+        if rest:
+            kind = SCAN if scan else NOSCAN
+            base = self.region.alloc(n * rest, 16 if n >= 16 else 8)
+            fresh = range(base, base + n * rest, n)
+            self.starts.extend(fresh)
+            self.sizes.extend([n] * rest)
+            self.state.extend(bytes([kind]) * rest)
+            self.allocated_since_gc += n * rest
+            out += fresh
+        return out
+
+    def _take_back(self, blocks: list[int]) -> None:
+        """Unused blocks (zeroed, never handed out) back to the free lists."""
+        for addr in blocks:
+            i = bisect.bisect_left(self.starts, addr)
+            self.state[i] = FREE
+            self.free.setdefault(self.sizes[i], []).append(i)
+            self.allocated_since_gc -= self.sizes[i]
 
     def persistent(self, size: int, align: int = 8) -> int:
         """A block that is never freed and whose words are always roots."""
@@ -102,7 +139,14 @@ class GoHeap:
     # -- collection --------------------------------------------------------------------------
 
     def should_collect(self) -> bool:
-        return self.allocated_since_gc >= max(self.trigger, self.live_after_gc if self.trigger else 0)
+        """Whether the blocks handed out since the last collection reached the trigger (blocks
+        waiting in the cache do not count: collections come when they would without it)."""
+        limit = max(self.trigger, self.live_after_gc if self.trigger else 0)
+        if self.allocated_since_gc < limit:
+            return False
+        if not limit or self.cached_bytes is None:
+            return True
+        return self.allocated_since_gc + self.cached_at_gc - self.cached_bytes() >= limit
 
     def _words(self, data: bytes) -> array:
         data = data[: len(data) - len(data) % 8]
@@ -156,6 +200,7 @@ class GoHeap:
                 self.free.setdefault(sizes[i], []).append(i)
                 freed += sizes[i]
         self.allocated_since_gc = 0
+        self.cached_at_gc = self.cached_bytes() if self.cached_bytes is not None else 0
         self.live_after_gc = live
         self.collections += 1
         return GCStats(live, freed, len(starts), live_blocks)

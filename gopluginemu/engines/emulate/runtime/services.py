@@ -22,9 +22,13 @@ class Services:
         names = machine.image.function_names()  # every service answers a function
         services = list(ANSWERED.values())
         anyof = re.compile("|".join(f"(?P<s{i}>{p})" for i, p in enumerate(ANSWERED)))
+        self.alloc_entries: list[int] = []  # the mallocgc family's entry points
         for name in filter(anyof.match, names):  # the few names that match, found without a Python loop
             service, arg_words = services[int(anyof.match(name).lastgroup[1:])]
-            machine.add_breakpoint(machine.image.addr(name), self._answer(getattr(self, service), arg_words))
+            addr = machine.image.addr(name)
+            machine.add_breakpoint(addr, self._answer(getattr(self, service), arg_words))
+            if service == "allocate":
+                self.alloc_entries.append(addr)
         for name, kind in STOPS.items():
             addr = machine.image.addr(name)
             if addr is not None:
@@ -40,11 +44,15 @@ class Services:
 
     # -- answered: each service gets the size of the hooked function's arguments in words ----
 
-    def allocate(self, arg_words: int) -> None:
-        """mallocgc(size, typ, needzero): a block from the heap, scanned unless typ has no pointers."""
+    def allocation(self) -> tuple[int, bool]:
+        """At a mallocgc(size, typ, needzero) entry: the size, and whether the block is scanned
+        (unless typ has no pointers)."""
         size, typ = self.cpu.int_arg(0), self.cpu.int_arg(1)
-        scan = bool(typ) and self.m.word(typ + self.ptrbytes_off) != 0
-        self.cpu.return_from_hook([self.m.heap.alloc(size, scan)], arg_words)
+        return size, bool(typ) and self.m.word(typ + self.ptrbytes_off) != 0
+
+    def allocate(self, arg_words: int) -> None:
+        """mallocgc(size, typ, needzero): a block from the heap."""
+        self.cpu.return_from_hook([self.m.heap.alloc(*self.allocation())], arg_words)
 
     def persistent_alloc(self, arg_words: int) -> None:
         size, align = self.cpu.int_arg(0), self.cpu.int_arg(1)
