@@ -322,6 +322,7 @@ class GoFunc:
         self.receiver = receiver
         self._assignment: Assignment | None = None
         self._plan: Any = _UNSET
+        self._str_spec: list[tuple[tuple[int, int], type]] | None = None
         self._signed: list[bool] = []
         keep = getattr(machine, "keep_alive", None)
         if keep is not None:
@@ -400,7 +401,8 @@ class GoFunc:
     def _int_plan(self) -> list[tuple[int, int, int]] | None:
         """For a func whose parameters and results are all integers or bools held in integer
         registers: (low, high, size) per parameter, for converting straight to registers
-        (no ``GoValue`` on the way). None for every other signature."""
+        (no ``GoValue`` on the way). None for every other signature (a signature with strings
+        among its integers and bools gets ``_str_spec`` instead)."""
         if self._plan is _UNSET:
             from gopluginemu.values import INT_KINDS, SIGNED_KINDS, _int_range
 
@@ -409,25 +411,75 @@ class GoFunc:
             simple = (
                 not t.variadic
                 and self.receiver is None
-                and all(x.kind in INT_KINDS or x.kind == "Bool" for x in scalars)
-                and a.n_float_results == 0
+                and all(x.kind in INT_KINDS or x.kind in ("Bool", "String") for x in scalars)
                 and all(slot.in_registers for slot in (*a.params, *a.results))
                 and not self.machine.arch.byte_order == "big"
             )
-            self._plan = None
+            self._plan = self._str_spec = None
             if simple:
-                self._plan = [(*(_int_range(x) if x.kind != "Bool" else (0, 1)), x.size) for x in t.params]
-                self._signed = [x.kind in SIGNED_KINDS for x in t.results]
-                self._one_word = len(t.results) == 1 and t.results[0].size == 8 and t.results[0].kind != "Bool"
-                self._kinds = [bool if x.kind == "Bool" else int for x in t.params]
-                self._signed_args = any(x.kind in SIGNED_KINDS for x in t.params)
-                m, n = self.machine, len(self._signed)
+                m, n = self.machine, a.n_int_results
                 caller = getattr(m, "int_caller", None)
                 self._int_call = (
-                    caller(self.pc, ctx=self.ctx, n_args=len(t.params), n_results=n) if caller is not None
+                    caller(self.pc, ctx=self.ctx, n_args=a.n_int_args, n_results=n) if caller is not None
                     else lambda *words: m.call(self.pc, ctx=self.ctx, ints=words, n_ints=n, n_floats=0).ints
                 )
+                ranges = [_int_range(x) if x.kind in INT_KINDS else (0, 1) for x in t.params]
+                self._kinds = [{"Bool": bool, "String": str}.get(x.kind, int) for x in t.params]
+                self._signed = [x.kind in SIGNED_KINDS for x in t.results]
+                if any(x.kind == "String" for x in scalars):
+                    self._str_spec = list(zip(ranges, self._kinds))
+                else:
+                    self._plan = [(lo, hi, x.size) for (lo, hi), x in zip(ranges, t.params)]
+                    self._one_word = len(t.results) == 1 and t.results[0].size == 8 and t.results[0].kind != "Bool"
+                    self._signed_args = any(x.kind in SIGNED_KINDS for x in t.params)
         return self._plan
+
+    def _call_words(self, words: Sequence[int]) -> Sequence[int]:
+        """The result registers of a call with these argument registers (a panic's value in
+        Python, as ``_run`` gives it)."""
+        try:
+            return self._int_call(*words)
+        except GoPanic as e:
+            from gopluginemu.values import convert_panic_value
+
+            convert_panic_value(self.machine, e)
+            raise
+
+    def _str_args(self, args: tuple) -> list[int] | None:
+        """The argument registers of a signature of integers, bools and strings (each string
+        copied into Go memory); None for arguments the general path must convert or refuse."""
+        if len(args) != len(self._str_spec):
+            return None
+        m, words = self.machine, []
+        for ((lo, hi), kind), a in zip(self._str_spec, args):
+            if type(a) is not kind:
+                return None
+            if kind is str:
+                data = a.encode("utf-8", "surrogateescape")
+                ptr = m.alloc(len(data)) if data else 0
+                if data:
+                    m.write(ptr, data)
+                words += (ptr, len(data))
+            elif lo <= a <= hi:
+                words.append(a & _MASK64)
+            else:
+                return None
+        return words
+
+    def _str_results(self, words: Sequence[int]) -> Any:
+        """The Python results of a signature of integers, bools and strings."""
+        out, i, m = [], 0, self.machine
+        for t, signed in zip(self.gotype.results, self._signed):
+            if t.kind == "String":
+                ptr, n = words[i], words[i + 1]
+                out.append(m.read(ptr, n).decode("utf-8", "surrogateescape") if n else "")
+                i += 2
+                continue
+            bits = 8 * t.size
+            v = words[i] & ((1 << bits) - 1)
+            out.append(bool(v & 1) if t.kind == "Bool" else v - (1 << bits) if signed and v >> (bits - 1) else v)
+            i += 1
+        return None if not out else out[0] if len(out) == 1 else tuple(out)
 
     def _int_args(self, plan, args: tuple) -> list[int]:
         """The integer registers for ``args`` (checked like ``from_python``) on the fast path."""
@@ -573,14 +625,11 @@ class GoFunc:
     def __call__(self, *args: Any) -> Any:
         plan = self._int_plan
         if plan is not None:
-            words = self._int_args(plan, args)
-            try:
-                return self._int_results(self._int_call(*words))
-            except GoPanic as e:
-                from gopluginemu.values import convert_panic_value
-
-                convert_panic_value(self.machine, e)
-                raise
+            return self._int_results(self._call_words(self._int_args(plan, args)))
+        if self._str_spec is not None:
+            words = self._str_args(args)
+            if words is not None:
+                return self._str_results(self._call_words(words))
         return _python_results(self.call_raw(*args))
 
     def __repr__(self) -> str:

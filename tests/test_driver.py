@@ -75,3 +75,14 @@ def test_goroutines_end_as_in_go(case):
     p = _open(go, target, "concurrency")
     assert p.lookup("ParallelSum").map([(100, 4), (10, 1)]) == [5050, 55]
     assert p.lookup("Goroutines").map([8, 3]) == [8, 3]
+
+
+def test_string_signatures(case):
+    go, target = case
+    greet = _open(go, target, "hello").lookup("Greet")
+    assert [greet(""), greet("héllo"), greet(b"x")] == ["hello, ", "hello, héllo", "hello, x"]
+    with pytest.raises(TypeError, match="argument 1 wants string"):
+        greet(5)
+    funcs = _open(go, target, "funcs")
+    assert funcs.lookup("RuneInfo")(0xE9) == ("é", 2, 0xE9)
+    assert funcs.lookup("Swap")("a", "") == ("", "a")
