@@ -601,6 +601,13 @@ class GoFunc:
             words = self._int_words(plan, items)
             raw = self._run(call_words, self.pc, words, len(items), ctx=self.ctx, n_args=len(plan), n_results=len(self._signed))
             return self._int_results_bulk(raw, len(items))
+        if self._str_spec is not None and call_words is not None:
+            rows = [self._str_args(args) for args in items]
+            if None not in rows:
+                n_args, n_results = a.n_int_args, a.n_int_results
+                words = struct.pack(f"<{n_args * len(rows)}Q", *(w for row in rows for w in row))
+                raw = self._run(call_words, self.pc, words, len(rows), ctx=self.ctx, n_args=n_args, n_results=n_results)
+                return [self._str_results(r) for r in struct.iter_unpack(f"<{n_results}Q", raw)] if n_results else [None] * len(rows)
         if plan is not None:
             frames = [(self._int_args(plan, args), [], b"") for args in items]
             call_many = getattr(m, "call_many", None)

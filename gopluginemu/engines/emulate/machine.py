@@ -255,13 +255,13 @@ class EmuMachine:
         byte order), call after call; the result is each call's ``n_results`` result registers
         likewise. The calls run in a driver loop in emulated code where the CPU has one. A
         GoPanic carries ``index``, the call that panicked."""
+        fmt = struct.Struct(("<" if self.byte_order == "little" else ">") + f"{n_args}Q")
         if not self._call_g and self.heap.should_collect():
-            self.collect()
+            self.collect([ctx, *(w for frame in fmt.iter_unpack(words) for w in frame)] if n_args else [ctx])
         driver, g = self.host.driver, self.host.main_g
         if driver is not None and not self._call_g:
             plan = driver.plan(n_args, 0, n_results, 0, 0)
             return driver.call_packed(g, pc, ctx, plan, words if n_args else bytes(8 * n), n)
-        fmt = struct.Struct(("<" if self.byte_order == "little" else ">") + f"{n_args}Q")
         frames = [(list(v), [], b"") for v in fmt.iter_unpack(words)] if n_args else [([], [], b"")] * n
         raws = self.host.call_many(g, pc, frames, ctx=ctx, n_ints=n_results, n_floats=0)
         out = struct.Struct(fmt.format[0] + f"{n_results}Q")
