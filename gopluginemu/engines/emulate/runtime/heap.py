@@ -65,6 +65,7 @@ class GoHeap:
         self.python_roots: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         # a cache of allocated but unused blocks (``pools``): reclaim(size) gives back its
         # blocks of that size, which ``alloc`` asks for before it would carve a fresh block
+        # once the heap has been collected
         self.reclaim: Callable[[int], list[int]] | None = None
         self.cached_bytes: Callable[[], int] | None = None  # the bytes of the cache's blocks now
         self.cached_at_gc = 0  # cached_bytes() at the last collection
@@ -75,7 +76,7 @@ class GoHeap:
         """A zeroed block of at least ``size`` bytes; ``scan``: it may hold pointers."""
         n = size_class(max(size, 1))
         free = self.free.get(n)
-        if not free and self.reclaim is not None:
+        if not free and self.reclaim is not None and self.collections:  # before, alloc_many carves anyway
             self._take_back(self.reclaim(n))
             free = self.free.get(n)
         kind = SCAN if scan else NOSCAN
