@@ -327,7 +327,7 @@ class GoHost:
         """Call the Go function at ``pc`` on goroutine ``g`` (the main goroutine, or g0 for the
         runtime's own set-up), with the argument area at the top of its stack."""
         driver, m = self.driver, self.m
-        if driver is not None and not m._call_g and len(stack) <= MAX_AREA:
+        if driver is not None and not m._call_g and len(stack) <= MAX_AREA and not len(stack) % 8:
             return driver.call_one(g, pc, ctx, ints, floats, stack, *self._result_counts(n_ints, n_floats))
         cpu = m.cpu
         nested = bool(m._call_g)
