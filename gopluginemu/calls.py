@@ -20,6 +20,7 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -432,6 +433,7 @@ class GoFunc:
                     self._plan = [(lo, hi, x.size) for (lo, hi), x in zip(ranges, t.params)]
                     self._one_word = len(t.results) == 1 and t.results[0].size == 8 and t.results[0].kind != "Bool"
                     self._signed_args = any(x.kind in SIGNED_KINDS for x in t.params)
+                    self._int64_only = all(x.kind in ("Int", "Int64") and x.size == 8 for x in t.params)
         return self._plan
 
     def _call_words(self, words: Sequence[int]) -> Sequence[int]:
@@ -500,21 +502,30 @@ class GoFunc:
 
     def _int_words(self, plan, items: list[tuple]) -> bytes:
         """The argument registers of every call of ``map`` on the fast path, call after call
-        (little-endian 64-bit words), checked column by column; an item that fails the bulk
-        check is checked alone, which raises the error ``f(*args)`` would."""
+        (little-endian 64-bit words), checked in bulk; if the bulk check fails, each item is
+        checked alone, which raises the error ``f(*args)`` would."""
+        flat = list(chain.from_iterable(items))
+        if self._bulk_ok(plan, items, flat):
+            try:
+                return array("q", flat).tobytes()  # for int64 parameters, array checks the range
+            except OverflowError:
+                if not self._int64_only:  # checked: uint64 values past 2**63
+                    return array("Q", [a & _MASK64 for a in flat]).tobytes()
+        return array("Q", [a & _MASK64 for args in items for a in self._int_args(plan, args)]).tobytes()
+
+    def _bulk_ok(self, plan, items: list[tuple], flat: list) -> bool:
+        """Whether every item has one argument per parameter of the parameter's Python type (int,
+        or bool for a bool) and, but for int64 parameters, in its range."""
         n = len(plan)
-        if any(len(args) != n for args in items):
-            for args in items:
-                self._int_args(plan, args)
-        flat: list[int] = [0] * (n * len(items))
-        for j, ((lo, hi, _), want) in enumerate(zip(plan, self.gotype.params)):
-            column = [args[j] for args in items]
-            kind = bool if want.kind == "Bool" else int
-            if column and not (all(type(a) is kind for a in column) and lo <= min(column) and max(column) <= hi):
-                for args in items:
-                    self._int_args(plan, args)
-            flat[j::n] = [a & _MASK64 for a in column] if lo < 0 else column
-        return array("Q", flat).tobytes()
+        if len(flat) != n * len(items) or set(map(len, items)) - {n}:
+            return False
+        if self._int64_only or not items:
+            return set(map(type, flat)) <= {int}
+        for j, ((lo, hi, _), kind) in enumerate(zip(plan, self._kinds)):
+            column = flat[j::n]
+            if set(map(type, column)) != {kind} or not (lo <= min(column) and max(column) <= hi):
+                return False
+        return True
 
     def _int_results_bulk(self, raw, n: int) -> list[Any]:
         """The Python results of ``n`` fast-path calls from their result words (little-endian,

@@ -86,3 +86,24 @@ def test_string_signatures(case):
     funcs = _open(go, target, "funcs")
     assert funcs.lookup("RuneInfo")(0xE9) == ("é", 2, 0xE9)
     assert funcs.lookup("Swap")("a", "") == ("", "a")
+
+
+def test_batch_argument_errors_are_the_single_calls(case):
+    go, target = case
+    p = _open(go, target, "funcs")
+    for name, items, error in [
+        ("Negate", [1, "x"], TypeError),
+        ("Negate", [1, True], TypeError),
+        ("Negate", [2**63], OverflowError),
+        ("IncInt8", [127, 128], OverflowError),
+        ("Not", [True, 1], TypeError),
+        ("AddU64", [(1, 2), (3,)], TypeError),
+    ]:
+        f = p.lookup(name)
+        bad = items[-1]
+        with pytest.raises(error) as single:
+            f(*bad) if isinstance(bad, tuple) else f(bad)
+        with pytest.raises(error) as batch:
+            f.map(items)
+        assert str(batch.value) == str(single.value), name
+    assert p.lookup("Negate").map([]) == []
