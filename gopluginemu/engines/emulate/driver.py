@@ -242,7 +242,7 @@ class CallDriver:
         plan = self.plan(len(ints), len(floats), n_ints, n_floats, len(stack))
         raw = self.call_packed(g, pc, ctx, plan, b"".join(map(plan.pack, frames)), len(frames))
         size = plan.sig.result_size
-        return [plan.result(raw, off) for off in range(0, len(raw), size)]
+        return [plan.result(raw, i * size) for i in range(len(frames))]
 
     def call_packed(self, g: int, pc: int, ctx: int, plan: _Plan, frames: bytes, n: int) -> memoryview:
         """Run ``n`` calls whose frames are packed in ``frames`` (as ``plan.pack`` packs them),
