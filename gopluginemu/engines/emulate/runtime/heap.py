@@ -99,14 +99,8 @@ class GoHeap:
         out = [self.alloc(size, scan) for _ in range(min(count, len(self.free.get(n, ()))))]
         rest = count - len(out) if not self.collections else 0 if out else 1
         if rest:
-            kind = SCAN if scan else NOSCAN
-            base = self.region.alloc(n * rest, 16 if n >= 16 else 8)
-            fresh = range(base, base + n * rest, n)
-            self.starts.extend(fresh)
-            self.sizes.extend([n] * rest)
-            self.state.extend(bytes([kind]) * rest)
+            out += self._new_blocks(n, 16 if n >= 16 else 8, SCAN if scan else NOSCAN, rest)
             self.allocated_since_gc += n * rest
-            out += fresh
         return out
 
     def _take_back(self, blocks: list[int]) -> None:
@@ -122,11 +116,16 @@ class GoHeap:
         return self._new_block(size_class(max(size, 1)), max(align, 8), PERSISTENT)
 
     def _new_block(self, n: int, align: int, kind: int) -> int:
-        addr = self.region.alloc(n, align)
-        self.starts.append(addr)
-        self.sizes.append(n)
-        self.state.append(kind)
-        return addr
+        return self._new_blocks(n, align, kind)[0]
+
+    def _new_blocks(self, n: int, align: int, kind: int, count: int = 1) -> range:
+        """``count`` fresh blocks of ``n`` bytes, carved from the region in one piece."""
+        base = self.region.alloc(n * count, align)
+        blocks = range(base, base + n * count, n)
+        self.starts.extend(blocks)
+        self.sizes.extend([n] * count)
+        self.state.extend(bytes([kind]) * count)
+        return blocks
 
     @property
     def in_use(self) -> int:
