@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from gopluginemu.engines.emulate.runtime.syscalls.files import stat_char_device
 from gopluginemu.engines.emulate.runtime.syscalls.poll import DEADLOCK
 
 Handler = Callable[[list[int]], int]
@@ -23,8 +24,7 @@ MAP_FIXED, MAP_ANON = 0x10, 0x1000  # darwin's mmap flags (Linux: MAP_ANONYMOUS 
 LINUX_MAP_ANONYMOUS = 0x20
 CLOCK_REALTIME = 0
 STAT_SIZE = 144  # struct stat64 (Go's darwin Stat_t): dev int32, then mode uint16 at 4
-STAT_MODE = 4
-S_IFCHR = 0o020000
+STAT_MODE, STAT_MODE_SIZE = 4, 2
 SIGACTION_SIZE, STACK_T_SIZE, SIGSET_SIZE = 16, 24, 4
 PTHREAD_STACK_SIZE = 512 << 10  # what pthread_attr_getstacksize reports for a new thread
 # sysctl: the names Go asks for, their MIBs, and what this emulated machine answers (the
@@ -60,13 +60,7 @@ def families(k, linux: dict[str, dict[str, Handler]]) -> dict[str, dict[str, Han
     # -- files -------------------------------------------------------------------------------
 
     def fstat(args):
-        fd, buf = args[0], args[1]
-        if fd not in k.fds:
-            return -9  # EBADF
-        st = bytearray(STAT_SIZE)
-        st[STAT_MODE:STAT_MODE + 2] = k.word(S_IFCHR | 0o620, 2)
-        k.write(buf, bytes(st))
-        return 0
+        return stat_char_device(k, args[0], args[1], STAT_SIZE, STAT_MODE, STAT_MODE_SIZE)
 
     files = {name: same("files", name) for name in ("write", "writev", "read", "close", "fcntl", "ioctl", "lseek")}
     files.update(fstat=fstat, fstat64=fstat)
@@ -78,6 +72,7 @@ def families(k, linux: dict[str, dict[str, Handler]]) -> dict[str, dict[str, Han
     # -- clock -------------------------------------------------------------------------------
 
     linux_clock = linux["clock"]
+    nanosleep = linux_clock["nanosleep"]  # advances the virtual clock by a timespec (always 0)
 
     def clock_gettime(args):  # darwin's clocks: REALTIME 0, MONOTONIC 6, the *_RAW ones
         return linux_clock["clock_gettime"]([0 if args[0] == CLOCK_REALTIME else 1, args[1]])
@@ -95,7 +90,7 @@ def families(k, linux: dict[str, dict[str, Handler]]) -> dict[str, dict[str, Han
         return 0
 
     clock = {"clock_gettime": clock_gettime, "mach_absolute_time": mach_absolute_time,
-             "mach_timebase_info": mach_timebase_info, "nanosleep": same("clock", "nanosleep"), "usleep": usleep}
+             "mach_timebase_info": mach_timebase_info, "nanosleep": nanosleep, "usleep": usleep}
 
     # -- memory ------------------------------------------------------------------------------
 
@@ -163,9 +158,7 @@ def families(k, linux: dict[str, dict[str, Handler]]) -> dict[str, dict[str, Han
         raise Stop("deadlock", DEADLOCK)
 
     def cond_timedwait_relative(args):
-        raw = k.read(args[2], 16)
-        k.advance(int.from_bytes(raw[:8], "little", signed=True) * 1_000_000_000
-                  + int.from_bytes(raw[8:], "little", signed=True))
+        nanosleep([args[2]])
         return -ETIMEDOUT
 
     def attr_getstacksize(args):
@@ -188,11 +181,13 @@ def families(k, linux: dict[str, dict[str, Handler]]) -> dict[str, dict[str, Han
             return 0  # only registering changes
         if not timeout:
             cond_wait(args)  # waiting with no deadline: every goroutine is blocked
-        cond_timedwait_relative([0, 0, timeout])
+        nanosleep([timeout])
         return 0
 
+    pipe2 = same("poll", "pipe2")
+
     def pipe(args):
-        return same("poll", "pipe2")([args[0], 0])
+        return pipe2([args[0], 0])
 
     poll = {"kqueue": lambda args: k.new_fd("kqueue"), "kevent": kevent, "pipe": pipe}
 

@@ -10,6 +10,18 @@ STAT_SIZE = 144  # struct stat on the 64-bit Linux ABIs Go uses (amd64 and the g
 S_IFCHR = 0o020000
 
 
+def stat_char_device(k, fd: int, buf: int, size: int, mode_off: int, mode_size: int) -> int:
+    """fstat of a descriptor the kernel knows: a character device (what stdio and the runtime's
+    own descriptors look like), in a struct stat of ``size`` bytes whose st_mode is at
+    ``mode_off``; EBADF for any other."""
+    if fd not in k.fds:
+        return -EBADF
+    st = bytearray(size)
+    st[mode_off : mode_off + mode_size] = k.word(S_IFCHR | 0o620, mode_size)
+    k.write(buf, bytes(st))
+    return 0
+
+
 def handlers(k) -> dict:
     def write(args):
         fd, buf, n = args[0], args[1], args[2]
@@ -46,15 +58,10 @@ def handlers(k) -> dict:
             return -EBADF
         return 2 if cmd == F_GETFL and fd <= 2 else 0  # O_RDWR, blocking: stdio stays off the poller
 
+    mode_off = 24 if k.machine.arch.goarch in ("amd64", "ppc64le", "s390x") else 16  # after a 64-bit st_nlink
+
     def fstat(args):
-        fd, buf = args[0], args[1]
-        if fd not in k.fds:
-            return -EBADF
-        st = bytearray(STAT_SIZE)
-        mode_off = 24 if k.machine.arch.goarch in ("amd64", "ppc64le", "s390x") else 16  # after a 64-bit st_nlink
-        st[mode_off : mode_off + 4] = k.word(S_IFCHR | 0o620, 4)
-        k.write(buf, bytes(st))
-        return 0
+        return stat_char_device(k, args[0], args[1], STAT_SIZE, mode_off, 4)
 
     def ioctl(args):
         return -ENOTTY
