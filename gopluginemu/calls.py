@@ -452,16 +452,14 @@ class GoFunc:
         copied into Go memory); None for arguments the general path must convert or refuse."""
         if len(args) != len(self._str_spec):
             return None
+        from gopluginemu.values import copy_string
+
         m, words = self.machine, []
         for ((lo, hi), kind), a in zip(self._str_spec, args):
             if type(a) is not kind:
                 return None
             if kind is str:
-                data = a.encode("utf-8", "surrogateescape")
-                ptr = m.alloc(len(data)) if data else 0
-                if data:
-                    m.write(ptr, data)
-                words += (ptr, len(data))
+                words += copy_string(m, a.encode("utf-8", "surrogateescape"))
             elif lo <= a <= hi:
                 words.append(a & _MASK64)
             else:
@@ -477,9 +475,7 @@ class GoFunc:
                 out.append(m.read(ptr, n).decode("utf-8", "surrogateescape") if n else "")
                 i += 2
                 continue
-            bits = 8 * t.size
-            v = words[i] & ((1 << bits) - 1)
-            out.append(bool(v & 1) if t.kind == "Bool" else v - (1 << bits) if signed and v >> (bits - 1) else v)
+            out.append(_int_value(t, signed, words[i]))
             i += 1
         return None if not out else out[0] if len(out) == 1 else tuple(out)
 
@@ -550,9 +546,7 @@ class GoFunc:
             return v - (1 << 64) if self._signed[0] and v >> 63 else v
         out = []
         for reg, t, signed in zip(words, self.gotype.results, self._signed):
-            bits = 8 * t.size
-            v = reg & ((1 << bits) - 1)
-            out.append(bool(v & 1) if t.kind == "Bool" else v - (1 << bits) if signed and v >> (bits - 1) else v)
+            out.append(_int_value(t, signed, reg))
         return None if not out else out[0] if len(out) == 1 else tuple(out)
 
     def _run(self, fn, *args, **kwargs):
@@ -668,6 +662,13 @@ class GoFunc:
 _UNSET = object()
 _MASK64 = (1 << 64) - 1
 _ARRAY_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}  # unsigned array typecodes by size (lower case: signed)
+
+
+def _int_value(t: GoType, signed: bool, word: int) -> int | bool:
+    """An integer or bool result of type ``t`` from the register it came back in."""
+    bits = 8 * t.size
+    v = word & ((1 << bits) - 1)
+    return bool(v & 1) if t.kind == "Bool" else v - (1 << bits) if signed and v >> (bits - 1) else v
 
 
 def _python_results(results: list[GoValue]) -> Any:

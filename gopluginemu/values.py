@@ -750,13 +750,18 @@ def _words(machine: Machine, t: GoType, *ns: int) -> GoValue:
     return GoValue(t, b"".join(n.to_bytes(machine.ptr_size, machine.byte_order) for n in ns), machine)
 
 
-def go_string(machine: Machine, t: GoType, data: bytes) -> GoValue:
-    """A string header for ``data`` copied into fresh memory."""
+def copy_string(machine: Machine, data: bytes) -> tuple[int, int]:
+    """A Go string's (pointer, length) for ``data`` copied into fresh memory (nil when empty)."""
     if not data:
-        return _words(machine, t, 0, 0)
+        return 0, 0
     addr = machine.alloc(len(data))
     machine.write(addr, data)
-    return _words(machine, t, addr, len(data))
+    return addr, len(data)
+
+
+def go_string(machine: Machine, t: GoType, data: bytes) -> GoValue:
+    """A string header for ``data`` copied into fresh memory."""
+    return _words(machine, t, *copy_string(machine, data))
 
 
 def go_slice(machine: Machine, t: GoType, elems: list[GoValue] | bytes) -> GoValue:
