@@ -22,7 +22,7 @@ import sys
 from array import array
 from itertools import chain
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from gopluginemu.errors import GoPanic
 from gopluginemu.gometa.types import GoType
@@ -323,8 +323,9 @@ class GoFunc:
         self.receiver = receiver
         self._assignment: Assignment | None = None
         self._plan: Any = _UNSET
-        self._str_spec: list[tuple[tuple[int, int], type]] | None = None
+        self._str_spec: list[tuple[int, int, type, Callable[[str], tuple[int, int]] | None]] | None = None
         self._signed: list[bool] = []
+        self._one_string = False  # the str fast path's signature has a single result, a string
         keep = getattr(machine, "keep_alive", None)
         if keep is not None:
             keep(self)
@@ -405,7 +406,7 @@ class GoFunc:
         (no ``GoValue`` on the way). None for every other signature (a signature with strings
         among its integers and bools gets ``_str_spec`` instead)."""
         if self._plan is _UNSET:
-            from gopluginemu.values import INT_KINDS, SIGNED_KINDS, _int_range
+            from gopluginemu.values import INT_KINDS, SIGNED_KINDS, _int_range, copy_string
 
             t, a = self.gotype, self.assignment
             scalars = [*t.params, *t.results]
@@ -428,7 +429,12 @@ class GoFunc:
                 self._kinds = [{"Bool": bool, "String": str}.get(x.kind, int) for x in t.params]
                 self._signed = [x.kind in SIGNED_KINDS for x in t.results]
                 if any(x.kind == "String" for x in scalars):
-                    self._str_spec = list(zip(ranges, self._kinds))
+                    def copy(a: str) -> tuple[int, int]:
+                        return copy_string(m, a.encode("utf-8", "surrogateescape"))
+
+                    self._str_spec = [(lo, hi, kind, copy if kind is str else None)
+                                      for (lo, hi), kind in zip(ranges, self._kinds)]
+                    self._one_string = [x.kind for x in t.results] == ["String"]
                 else:
                     self._plan = [(lo, hi, x.size) for (lo, hi), x in zip(ranges, t.params)]
                     self._one_word = len(t.results) == 1 and t.results[0].size == 8 and t.results[0].kind != "Bool"
@@ -452,14 +458,12 @@ class GoFunc:
         copied into Go memory); None for arguments the general path must convert or refuse."""
         if len(args) != len(self._str_spec):
             return None
-        from gopluginemu.values import copy_string
-
-        m, words = self.machine, []
-        for ((lo, hi), kind), a in zip(self._str_spec, args):
+        words = []
+        for (lo, hi, kind, copy), a in zip(self._str_spec, args):
             if type(a) is not kind:
                 return None
-            if kind is str:
-                words += copy_string(m, a.encode("utf-8", "surrogateescape"))
+            if copy is not None:
+                words += copy(a)
             elif lo <= a <= hi:
                 words.append(a & _MASK64)
             else:
@@ -468,7 +472,10 @@ class GoFunc:
 
     def _str_results(self, words: Sequence[int]) -> Any:
         """The Python results of a signature of integers, bools and strings."""
-        out, i, m = [], 0, self.machine
+        m = self.machine
+        if self._one_string:
+            return m.read(words[0], words[1]).decode("utf-8", "surrogateescape") if words[1] else ""
+        out, i = [], 0
         for t, signed in zip(self.gotype.results, self._signed):
             if t.kind == "String":
                 ptr, n = words[i], words[i + 1]

@@ -13,8 +13,10 @@ frame of an array in guest memory, set up the goroutine's stack exactly as a sin
 (entry SP below ``g.stack.hi``, ``g.stktopsp``, the return into goexit), load the argument
 registers and the stack area from the frame, jump to the function, and when it comes back
 through the trampoline store the result registers and the stack area, then loop; after the
-last frame it halts. Python writes the block and all frames at once and reads all results at
-once: a call costs a few emulated stores instead of a dozen C calls and a Python hook.
+last frame it halts. The buffer is host memory mapped in place (``map_in_place``): Python
+packs the block and the frames straight into it and unpacks the results from it, so a call
+costs one C call (the start) and a few emulated stores instead of a dozen C calls and a Python
+hook.
 
 The block, at the start of the buffer (words): ``G``, ``CONT``, ``FN``, ``CTX``, ``CUR`` (the
 next frame), ``END`` (past the last frame), ``OUT`` (where the next results go). A frame is
@@ -24,21 +26,19 @@ area; results likewise (result registers, then the stack area as the callee left
 
 from __future__ import annotations
 
-import ctypes
 import struct
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from unicorn import UC_PROT_ALL, UcError
-from unicorn.unicorn_py3.unicorn import uclib
 
-from gopluginemu.engines.emulate.memory import PAGE
+from gopluginemu.engines.emulate.memory import CALL_BLOCK_BASE, CALL_BLOCK_SIZE, PAGE, map_in_place
 from gopluginemu.engines.machine import RawResult
 from gopluginemu.errors import GoPanic
 
 G, CONT, FN, CTX, CUR, END, OUT = (8 * i for i in range(7))
 HEADER = 64
-BUFFER = 256 << 10  # block, frames and results of one run; longer batches run in chunks
+BUFFER = CALL_BLOCK_SIZE  # block, frames and results of one run; longer batches run in chunks
 MAX_AREA = 256  # bytes of stack area a driver copies (larger frames take the register path)
 
 
@@ -85,20 +85,20 @@ class DriverEnv:
 class CallDriver:
     """The goexit trampoline, halting stub, drivers and block of one emulated process."""
 
-    def __init__(self, machine, near: int, block: int, goexit_ret: int, stack_hi: int, stktopsp: int, reserve: int) -> None:
+    def __init__(self, machine, near: int, buffer: bytearray, goexit_ret: int, stack_hi: int, stktopsp: int, reserve: int) -> None:
         self.m = machine
+        self.buffer = buffer  # mapped at CALL_BLOCK_BASE: the block, then frames and results
         self._near, self._near_top = near, 0
         self._code_page = self._code_top = 0
         self.order = "<" if machine.arch.byte_order == "little" else ">"
         self._target = struct.Struct(self.order + "2Q")
         self._plans: dict[tuple[int, int, int, int, int], _Plan] = {}
-        self._uch = machine.cpu.uc._uch
-        self._buffer = ctypes.create_string_buffer(4096)  # results of one call (words_caller keeps it)
+        self._word = struct.Struct(self.order + "Q")
         self._current: tuple[int, int] | None = None  # (G, CONT) as last written
         halt = self._place(machine.cpu.halt)
         machine.halt_pc = halt + len(machine.cpu.halt)
         reserve += machine.arch.abi.args_offset
-        self.env = DriverEnv(block, machine.tls_g, stack_hi, stktopsp, reserve, goexit_ret, halt)
+        self.env = DriverEnv(CALL_BLOCK_BASE, machine.tls_g, stack_hi, stktopsp, reserve, goexit_ret, halt)
         self.halt = halt
 
     @classmethod
@@ -111,8 +111,7 @@ class CallDriver:
         if cpu.halt is None:
             return None
         near = machine.image.base - PAGE
-        block = machine.private.alloc(BUFFER, PAGE)
-        code = cpu.goexit_trampoline(goexit_ret, machine.read(goexit_ret, cpu.goexit_call_size), near, block)
+        code = cpu.goexit_trampoline(goexit_ret, machine.read(goexit_ret, cpu.goexit_call_size), near, CALL_BLOCK_BASE)
         if code is None:
             return None
         patch, trampoline = code
@@ -120,7 +119,9 @@ class CallDriver:
             cpu.uc.mem_map(near, PAGE, UC_PROT_ALL)
         except UcError:  # something already lives below the image
             return None
-        driver = cls(machine, near, block, goexit_ret, stack_hi, stktopsp, reserve)
+        buffer = bytearray(BUFFER)
+        map_in_place(cpu.uc, CALL_BLOCK_BASE, buffer)
+        driver = cls(machine, near, buffer, goexit_ret, stack_hi, stktopsp, reserve)
         driver.place_near(trampoline)
         machine.write(goexit_ret, patch)
         return driver
@@ -158,13 +159,13 @@ class CallDriver:
     def target(self, g: int, cont: int) -> None:
         """Where a return of ``g`` into goexit goes next."""
         if self._current != (g, cont):
-            self.m.write(self.env.block + G, self._target.pack(g, cont))
+            self._target.pack_into(self.buffer, G, g, cont)
             self._current = (g, cont)
 
     def saved_target(self) -> tuple[int, int]:
         """``G`` and ``CONT`` now (a nested call restores them with ``target``)."""
         if self._current is None:
-            self._current = self._target.unpack(self.m.read(self.env.block + G, 16))
+            self._current = self._target.unpack_from(self.buffer, G)
         return self._current
 
     def fits(self, frames: Sequence[tuple[Sequence[int], Sequence[int], bytes]]) -> bool:
@@ -184,22 +185,20 @@ class CallDriver:
         return plan
 
     def call_one(self, g: int, pc: int, ctx: int, ints, floats, stack: bytes, n_ints: int, n_floats: int) -> RawResult:
-        """One call (of a frame ``fits`` accepts): the block and the frame in one write, one
-        run, the results in one read."""
-        plan = self.plan(len(ints), len(floats), n_ints, n_floats, len(stack))
+        """One call (of a frame ``fits`` accepts): the block and the frame packed into the
+        buffer, one run, the results unpacked from it."""
+        plan, buffer = self.plan(len(ints), len(floats), n_ints, n_floats, len(stack)), self.buffer
         try:
-            data = plan.one.pack(g, plan.cont, pc, ctx, plan.start, plan.end, plan.end, *ints, *floats)
+            plan.one.pack_into(buffer, 0, g, plan.cont, pc, ctx, plan.start, plan.end, plan.end, *ints, *floats)
         except struct.error:  # a negative register value
-            data = plan.one.pack(g, plan.cont, pc, ctx, plan.start, plan.end, plan.end, *_words(ints), *_words(floats))
+            plan.one.pack_into(buffer, 0, g, plan.cont, pc, ctx, plan.start, plan.end, plan.end, *_words(ints), *_words(floats))
         if plan.tail:
-            data += bytes(stack) + plan.pad
-        self._write(self.env.block, data)
+            buffer[plan.one.size : plan.one.size + len(stack) + len(plan.pad)] = bytes(stack) + plan.pad
         self._current = (g, plan.cont)
         self.m.run(g, plan.entry)
-        raw = self._read(self.env.block + OUT, plan.tail_struct.size)
-        if plan.tail_struct.unpack_from(raw)[0] != plan.finished:
+        if self._word.unpack_from(buffer, OUT)[0] != plan.finished:
             self.m.stopped_unexpectedly()
-        return plan.result(raw, plan.tail_struct.size - plan.sig.result_size)
+        return plan.result(buffer, plan.results_at)
 
     def words_caller(self, g: int, pc: int, ctx: int, n_args: int, n_results: int) -> Callable[..., tuple[int, ...]]:
         """A function that calls ``pc`` on ``g`` with ``n_args`` integer argument registers
@@ -207,23 +206,17 @@ class CallDriver:
         whole call worked out in advance but for the arguments."""
         plan = self.plan(n_args, 0, n_results, 0, 0)
         head = (g, plan.cont, pc, ctx, plan.start, plan.end, plan.end)
-        pack, finished, results = plan.one.pack, plan.finished, plan.tail_struct.unpack_from
-        write, read, uch, block = uclib.uc_mem_write, uclib.uc_mem_read, self._uch, self.env.block
-        m, entry, size, buffer = self.m, plan.entry, plan.tail_struct.size, self._buffer
+        pack, finished, out, results = plan.one.pack_into, plan.finished, self._word.unpack_from, plan.results.unpack_from
+        m, entry, buffer, at = self.m, plan.entry, self.buffer, plan.results_at
         target = (g, plan.cont)
 
         def call(*words: int) -> tuple[int, ...]:
-            data = pack(*head, *words)
-            if write(uch, block, data, len(data)):
-                m.write(block, data)  # raises the error
+            pack(buffer, 0, *head, *words)
             self._current = target
             m.run(g, entry)
-            if read(uch, block + OUT, buffer, size):
-                m.read(block + OUT, size)  # raises the error
-            out, *values = results(buffer)
-            if out != finished:
+            if out(buffer, OUT)[0] != finished:
                 m.stopped_unexpectedly()
-            return values
+            return results(buffer, at)
 
         return call
 
@@ -247,34 +240,25 @@ class CallDriver:
     def call_packed(self, g: int, pc: int, ctx: int, plan: _Plan, frames: bytes, n: int) -> memoryview:
         """Run ``n`` calls whose frames are packed in ``frames`` (as ``plan.pack`` packs them),
         as many per emulator run as the buffer holds; their packed results."""
-        sig, block = plan.sig, self.env.block
+        sig, block, buffer, word = plan.sig, self.env.block, self.buffer, self._word.unpack_from
         out = bytearray(sig.result_size * n)
         for first in range(0, n, plan.chunk):
             count = min(plan.chunk, n - first)
             end = plan.start + sig.frame_size * count
             part = frames[first * sig.frame_size : (first + count) * sig.frame_size]
-            self._write(block, plan.header.pack(g, plan.cont, pc, ctx, plan.start, end, end) + part)
+            plan.header.pack_into(buffer, 0, g, plan.cont, pc, ctx, plan.start, end, end)
+            buffer[HEADER : HEADER + len(part)] = part
             self._current = (g, plan.cont)
             try:
                 self.m.run(g, plan.entry)
             except GoPanic as e:
-                e.index = first + (self.m.word(block + CUR) - plan.start) // sig.frame_size - 1
+                e.index = first + (word(buffer, CUR)[0] - plan.start) // sig.frame_size - 1
                 raise
-            if self.m.word(block + OUT) != end + sig.result_size * count:
+            if word(buffer, OUT)[0] != end + sig.result_size * count:
                 self.m.stopped_unexpectedly()
-            out[first * sig.result_size : (first + count) * sig.result_size] = self._read(end, sig.result_size * count)
+            results = end - block
+            out[first * sig.result_size : (first + count) * sig.result_size] = buffer[results : results + sig.result_size * count]
         return memoryview(out)
-
-    def _write(self, addr: int, data: bytes) -> None:
-        if uclib.uc_mem_write(self._uch, addr, data, len(data)):
-            self.m.write(addr, data)  # raises the error
-
-    def _read(self, addr: int, size: int) -> memoryview:
-        """``size`` bytes at ``addr``, valid until the next read."""
-        buffer = self._buffer if size <= len(self._buffer) else ctypes.create_string_buffer(size)
-        if uclib.uc_mem_read(self._uch, addr, buffer, size):
-            self.m.read(addr, size)  # raises the error
-        return memoryview(buffer)[:size]
 
 
 class _Plan:
@@ -287,6 +271,7 @@ class _Plan:
         self.entry, self.cont = driver.code_for(sig)
         self.start = driver.env.block + HEADER
         self.end = self.start + sig.frame_size  # after one frame
+        self.results_at = self.end - driver.env.block  # where one call's results are in the buffer
         self.chunk = max(1, (BUFFER - HEADER) // (sig.frame_size + sig.result_size))
         words = sig.n_ints + sig.n_floats
         self.pad = bytes(sig.frame_size - 8 * words - sig.area)
@@ -295,11 +280,8 @@ class _Plan:
         self.one = struct.Struct(f"{order}7Q8x{words}Q")
         self.words = struct.Struct(f"{order}{words}Q")
         self.results = struct.Struct(f"{order}{sig.n_int_results + sig.n_float_results}Q")
-        # from the block's OUT word to the end of one call's results: OUT is ``finished`` once
-        # the driver has stored them (and then only halts)
+        # the block's OUT word once the driver has stored one call's results (and then only halts)
         self.finished = self.end + sig.result_size
-        skip = self.end - (driver.env.block + OUT) - 8
-        self.tail_struct = struct.Struct(f"{order}Q{skip}x{sig.n_int_results + sig.n_float_results}Q{sig.area}x")
 
     def pack(self, frame: tuple[Sequence[int], Sequence[int], bytes]) -> bytes:
         """One frame as the driver reads it."""

@@ -6,13 +6,13 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Callable, Sequence
 
-from unicorn import UC_ERR_FETCH_UNMAPPED, UC_HOOK_CODE, UC_HOOK_MEM_INVALID, UcError
+from unicorn import UC_ERR_FETCH_UNMAPPED, UC_HOOK_CODE, UcError
 
 import struct
 import time
 
 from gopluginemu.engines.emulate import memory as amem
-from gopluginemu.engines.emulate import watchdog
+from gopluginemu.engines.emulate import tlb, watchdog
 from gopluginemu.engines.emulate.cpu import cpu_for
 from gopluginemu.engines.emulate.loader import Image, map_image
 from gopluginemu.engines.emulate.runtime import services
@@ -103,7 +103,9 @@ class EmuMachine:
         self.moduledata = self.image.base + binary.moduledata.addr
         self.tls_g = self._set_up_tls()
         self.cpu.hook_interrupts(self._on_syscall, self._on_breakpoint, self._on_trap)
-        uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_memory)
+        areas = [(r.base, r.limit) for r in (self.private, self.stacks, self.heap.region, self.mmap_region)]
+        areas += [(self.image.base - amem.PAGE, self.image.size + amem.PAGE), (amem.CALL_BLOCK_BASE, amem.CALL_BLOCK_SIZE)]
+        tlb.install(uc, areas, self._note_fault)
         self.services = services.Services(self)
         watchdog.watch(self)
         self.host = GoHost(self)
@@ -121,13 +123,13 @@ class EmuMachine:
 
     def read(self, addr: int, size: int) -> bytes:
         try:
-            return bytes(self.cpu.uc.mem_read(addr, size))
+            return self.cpu.read_bytes(addr, size)
         except UcError as e:
             raise GoFatalError(f"{self.path}: reading {size} bytes at {addr:#x}: {e}") from None
 
     def write(self, addr: int, data: bytes) -> None:
         try:
-            self.cpu.uc.mem_write(addr, bytes(data))
+            self.cpu.write_bytes(addr, data)
         except UcError as e:
             raise GoFatalError(f"{self.path}: writing {len(data)} bytes at {addr:#x}: {e}") from None
 
@@ -272,7 +274,7 @@ class EmuMachine:
         goexit; faults become Go panics as the kernel's signal delivery would make them."""
         if self.dead:
             raise GoFatalError(f"{self.path}: the Go runtime is dead ({self.dead})")
-        cpu, uc = self.cpu, self.cpu.uc
+        cpu = self.cpu
         previous = self._call_g
         self._call_g = g
         if not previous:
@@ -283,7 +285,7 @@ class EmuMachine:
                 self._stop = None
                 begin, start = cpu.pc if start is None else start, None
                 try:
-                    uc.emu_start(begin, 0)
+                    cpu.start(begin)
                 except Stop as stop:
                     self._die(stop.kind, stop.message)
                 except UcError as e:
@@ -411,9 +413,8 @@ class EmuMachine:
         else:
             self.stop("fault", f"CPU exception {kind} at {pc:#x}")
 
-    def _on_invalid_memory(self, uc, access, address, size, value, data) -> bool:
+    def _note_fault(self, address: int) -> None:
         self._fault_addr = address
-        return False
 
     def _set_up_tls(self) -> int:
         """Point the thread's TLS register at our block; the address of the slot Go keeps g in.

@@ -6,6 +6,7 @@ generously and grown by mapping more of them on demand.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass, field
 
 from unicorn import UC_PROT_ALL, Uc
@@ -18,10 +19,19 @@ HEAP_BASE = 0x0000_00C0_0000_0000  # where Go's own heap would start
 STACK_BASE = 0x0000_7D00_0000_0000
 MMAP_BASE = 0x0000_7C00_0000_0000
 PRIVATE_BASE = 0x0000_7E00_0000_0000  # g0/g/m structs, import stubs, TLS, call arguments
+CALL_BLOCK_BASE = 0x0000_7E80_0000_0000  # the call driver's block and frames (host memory in place)
+CALL_BLOCK_SIZE = 256 << 10
 
 
 def page_up(n: int) -> int:
     return (n + PAGE - 1) & ~(PAGE - 1)
+
+
+def map_in_place(uc: Uc, addr: int, memory: bytearray) -> None:
+    """Map ``memory`` at ``addr`` in place: the guest and Python's reads and writes of the
+    bytearray see the same bytes, with no copy through Unicorn's API. The bytearray must not be
+    resized, and must outlive the engine (or be released only after it is closed)."""
+    uc.mem_map_ptr(addr, len(memory), UC_PROT_ALL, ctypes.addressof(ctypes.c_char.from_buffer(memory)))
 
 
 @dataclass

@@ -1,0 +1,61 @@
+"""Fast guest stores: Unicorn's virtual TLB, filled by the emulator.
+
+In Unicorn 2.1.4 a guest store takes the slow path (``notdirty_write``) for good when the
+page's TLB entry also allows execution, or when any memory hook (an invalid-memory hook
+included) covers the page: the entry is then never marked dirty. With the CPU's own MMU off,
+every entry allows execution, so every store cost ~30-50 ns instead of ~2 (measured: four
+stores a loop iteration, 260 vs 24 ns; Go code stores a lot).
+
+``install`` switches the engine to the virtual TLB with a fill hook that maps every page to
+itself, readable and writable, and executable only once code has been fetched from it (a
+page goes from RW to RWX once, so entries never ping-pong between the two); and it hooks
+invalid memory only over the gaps between the areas the emulator maps, so that no hook covers
+a mapped page. A fault in a gap is reported with its exact address; one inside an area (past
+what is mapped of it) with the address of its page, the last one filled.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from unicorn import UC_HOOK_MEM_INVALID, UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_PROT_ALL, UC_PROT_READ, UC_PROT_WRITE, UC_TLB_VIRTUAL, Uc
+
+DATA = UC_PROT_READ | UC_PROT_WRITE
+TOP = (1 << 64) - 1
+
+
+def gaps(areas: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The address ranges (first, last) that none of ``areas`` (start, size) covers."""
+    out, at = [], 0
+    for start, size in sorted(areas):
+        if start > at:
+            out.append((at, start - 1))
+        at = max(at, start + size)
+    if at <= TOP:
+        out.append((at, TOP))
+    return out
+
+
+def install(uc: Uc, areas: Sequence[tuple[int, int]], on_fault: Callable[[int], None]) -> None:
+    """Fill ``uc``'s TLB as described above; ``on_fault(address)`` is told where an access to
+    unmapped memory went (the page, then the exact address where a gap's hook knows it)."""
+    code_pages: set[int] = set()
+
+    def fill(uc, vaddr, access, entry, data) -> bool:
+        on_fault(vaddr)
+        entry.paddr = vaddr
+        if access == UC_MEM_FETCH or vaddr in code_pages:
+            code_pages.add(vaddr)
+            entry.perms = UC_PROT_ALL
+        else:
+            entry.perms = DATA
+        return True
+
+    def invalid(uc, access, address, size, value, data) -> bool:
+        on_fault(address)
+        return False
+
+    uc.ctl_set_tlb_mode(UC_TLB_VIRTUAL)
+    uc.hook_add(UC_HOOK_TLB_FILL, fill)
+    for first, last in gaps(areas):
+        uc.hook_add(UC_HOOK_MEM_INVALID, invalid, None, first, last)
