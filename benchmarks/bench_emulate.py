@@ -81,7 +81,9 @@ def median_of(action, runs: int) -> float:
 
 
 def per_call(func, args: tuple, calls: int, runs: int) -> tuple[float, object]:
-    """Median over ``runs`` loops of ``calls`` calls of the seconds per call, and the last result."""
+    """Median over ``runs`` loops of ``calls`` calls of the seconds per call, and the last result,
+    after one untimed loop: the steady state (the first calls of a function cost more while
+    Unicorn translates its code; the call-scaling table shows that from a cold start)."""
     result = None
 
     def loop() -> None:
@@ -89,6 +91,7 @@ def per_call(func, args: tuple, calls: int, runs: int) -> tuple[float, object]:
         for _ in range(calls):
             result = func(*args)
 
+    loop()
     return median_of(loop, runs) / calls, result
 
 
