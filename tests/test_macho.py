@@ -83,6 +83,22 @@ def test_dynamic_symbols_are_the_export_trie(pair):
     assert {s.name for s in obj.symbols.values() if s.dynamic and s.kind != "undefined"} == exported
 
 
+def test_bulk_symbol_views_match_the_symbols(pair):
+    """What the loader and gometa read without building symbols says what ``symbols`` says (go1.21's
+    plugins name some C statics twice, so the rule for repeated names is covered too)."""
+    obj, _ = pair
+    syms = obj.symbols.values()
+    assert list(obj.defined.items()) == [(s.name, s.value) for s in syms if s.kind != "undefined"]
+    assert obj.defined_functions == [s.name for s in syms if s.kind == "func"]
+    dynamic = [s for s in syms if s.dynamic and s.kind != "undefined"]
+    assert list(obj.dynamic_defined.items()) == [(s.name, s.value) for s in dynamic]
+    assert obj.dynamic_functions == [s.name for s in dynamic if s.kind == "func"]
+    for s in syms:
+        if s.kind != "undefined":
+            at = obj.symbol_at(s.value)
+            assert obj.symbols[at].value == s.value and (obj.symbols[at].dynamic or not s.dynamic)
+
+
 def test_function_symbols_tile_text(pair):
     obj, _ = pair
     text = obj.section(".text")

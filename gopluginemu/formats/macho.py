@@ -12,13 +12,15 @@ from __future__ import annotations
 import bisect
 import struct
 from functools import cached_property
-from typing import Any
+from itertools import compress
+from operator import and_, itemgetter, ne, not_, or_
+from typing import Any, Callable, NamedTuple, Sequence
 
 from gopluginemu.arch import by_macho_cputype
 from gopluginemu.errors import BadMagicError, CorruptFileError, UniversalBinaryError, UnsupportedArchError
-from gopluginemu.formats import macho_chained, macho_dyld
+from gopluginemu.formats import bulk, macho_chained, macho_dyld
 from gopluginemu.formats import macho_layout as L
-from gopluginemu.formats.base import ObjectFile, Relocation, Section, Symbol
+from gopluginemu.formats.base import ObjectFile, Relocation, Section, Symbol, SymbolKind
 from gopluginemu.formats.macho_dyld import Bind, Segment
 
 # Mach-O section -> ELF spelling where Go's rule ("__" + name[1:], '.' -> '_') cannot be reversed blindly.
@@ -45,6 +47,54 @@ def elf_name(segname: str, sectname: str) -> str:
 
 def _cname(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def _table(test: Callable[[int], bool]) -> bytes:
+    """A ``bytes.translate`` table: each byte value -> 1 where ``test`` holds, else 0."""
+    return bytes(int(test(b)) for b in range(256))
+
+
+def _section_kind(flags: int) -> SymbolKind:
+    """The kind of a symbol defined in a section with these flags."""
+    if flags & L.SECTION_TYPE in L.TLS_TYPES:
+        return "tls"
+    return "func" if flags & (L.S_ATTR_PURE_INSTRUCTIONS | L.S_ATTR_SOME_INSTRUCTIONS) else "object"
+
+
+def _first_at(names: Sequence[str], values: Sequence[int]) -> dict[int, str]:
+    """Value -> the first of ``names`` with that value."""
+    return dict(zip(reversed(values), reversed(names)))
+
+
+# n_type -> 1 or 0, tables for bytes.translate
+NOT_STAB = _table(lambda t: not t & L.N_STAB)
+IN_SECTION = _table(lambda t: t & L.N_TYPE == L.N_SECT)
+DEFINED = _table(lambda t: t & L.N_TYPE != L.N_UNDF)
+UNDEFINED = _table(lambda t: t & L.N_TYPE == L.N_UNDF)
+EXTERNAL = _table(lambda t: bool(t & L.N_EXT) and not t & L.N_PEXT)
+# the kinds a section gives its symbols, by index (``MachOFile._section_kinds``), and tables over that index
+SECTION_KINDS: tuple[SymbolKind, ...] = ("object", "func", "tls")
+NO_SECTION = len(SECTION_KINDS)
+IS_FUNC = _table(lambda kind: kind == SECTION_KINDS.index("func"))
+IS_NO_SECTION = _table(lambda kind: kind == NO_SECTION)
+
+
+class _Nlist(NamedTuple):
+    """``LC_SYMTAB`` entries in bulk, one sequence per field in table order; names without the leading ``_``."""
+
+    names: list[str]
+    types: bytes
+    sects: bytes
+    values: Sequence[int]
+
+
+class _Defined(NamedTuple):
+    """The defined symbols in bulk, one per name in ``symbols`` order: flags are 1 or 0."""
+
+    names: list[str]
+    values: Sequence[int]
+    functions: bytes
+    dynamic: bytes
 
 
 class MachOFile(ObjectFile):
@@ -168,24 +218,42 @@ class MachOFile(ObjectFile):
     # -- symbols -------------------------------------------------------------------------------
 
     @cached_property
-    def _nlist(self) -> list[tuple[str, int, int, int]]:
-        """Every ``LC_SYMTAB`` entry in table order (indirect symbols index it): (name without the leading
-        ``_``, n_type, n_sect, n_value)."""
+    def _nlist(self) -> _Nlist:
+        """Every ``LC_SYMTAB`` entry, in table order (indirect symbols index it)."""
         cmd = self._commands.get(L.LC_SYMTAB)
         if cmd is None:
-            return []
+            return _Nlist([], b"", b"", [])
         table_end = cmd.symoff + cmd.nsyms * L.NLIST_64.size
         if table_end > len(self.data) or cmd.stroff + cmd.strsize > len(self.data):
             raise self._corrupt("symbol table lies outside the file (truncated?)")
+        table = self.data[cmd.symoff:table_end]
         strtab = self.data[cmd.stroff:cmd.stroff + cmd.strsize]
-        out = []
-        for strx, n_type, n_sect, _, value in L.NLIST_64.struct.iter_unpack(self.data[cmd.symoff:table_end]):
-            end = strtab.find(b"\0", strx)
-            if strx >= len(strtab) or end < 0:
-                raise self._corrupt(f"symbol name offset {strx} outside the string table")
-            name = strtab[strx:end].decode("utf-8", "replace")
-            out.append((name[1:] if name.startswith("_") else name, n_type, n_sect, value))
-        return out
+        names = bulk.cstrings(strtab, L.NLIST_64.column(table, "n_strx"),
+                              lambda strx: self._corrupt(f"symbol name offset {strx} outside the string table"))
+        return _Nlist([name[1:] if name.startswith("_") else name for name in names],
+                      L.NLIST_64.column(table, "n_type"), L.NLIST_64.column(table, "n_sect"),
+                      L.NLIST_64.column(table, "n_value"))
+
+    @cached_property
+    def _section_kinds(self) -> bytes:
+        """n_sect -> the kind of a symbol in that section, as an index of ``SECTION_KINDS`` (``NO_SECTION``
+        where the file has no such section): a table for ``bytes.translate``."""
+        kinds = [NO_SECTION] * 256
+        for n_sect, sh in enumerate(self._section_headers[:255], start=1):
+            kinds[n_sect] = SECTION_KINDS.index(_section_kind(sh.flags))
+        return bytes(kinds)
+
+    @cached_property
+    def _symtab(self) -> _Nlist:
+        """The entries that are symbols (named, not debug stabs), each section they name checked to exist."""
+        nlist = self._nlist
+        keep = bytes(map(and_, map(bool, nlist.names), nlist.types.translate(NOT_STAB)))
+        types, sects = bytes(compress(nlist.types, keep)), bytes(compress(nlist.sects, keep))
+        symtab = _Nlist(list(compress(nlist.names, keep)), types, sects, list(compress(nlist.values, keep)))
+        missing = sects.translate(self._section_kinds).translate(IS_NO_SECTION)
+        for i in compress(range(len(sects)), map(and_, types.translate(IN_SECTION), missing)):
+            raise self._corrupt(f"symbol {symtab.names[i]} names section {sects[i]} of {len(self._section_headers)}")
+        return symtab
 
     @cached_property
     def _exports(self) -> set[str] | None:
@@ -202,50 +270,99 @@ class MachOFile(ObjectFile):
         return {n[1:] if n.startswith("_") else n for n in macho_dyld.export_names(self.path, blob)}
 
     @cached_property
-    def symbols(self) -> dict[str, Symbol]:
-        """The ``LC_SYMTAB`` symbols (debug stabs skipped); sizes run to the next symbol in the same section.
-        A defined symbol is ``dynamic`` when the export trie has it (zig marks some exported ones private
-        external), an undefined one when it is external."""
-        sections = self._section_headers
+    def _dynamic(self) -> bytes:
+        """1 for each ``_symtab`` entry dyld sees, else 0: a defined one when the export trie has it (zig marks
+        some exported ones private external; without a trie, when it is external), an undefined one when it
+        is external."""
         exports = self._exports
-        raw = [entry for entry in self._nlist if entry[0] and not entry[1] & L.N_STAB]
-        ends = self._symbol_ends(raw)
+        symtab = self._symtab
+        external = symtab.types.translate(EXTERNAL)
+        if exports is None:
+            return external
+        exported = map(and_, symtab.types.translate(DEFINED), map(exports.__contains__, symtab.names))
+        return bytes(map(or_, exported, map(and_, symtab.types.translate(UNDEFINED), external)))
+
+    @cached_property
+    def _chosen(self) -> dict[str, int]:
+        """Name -> the ``_symtab`` entry its symbol is: the first entry of that name, replaced by a later one
+        that is defined where the kept one is not, or dynamic where the kept one is not. In the order names
+        first appear."""
+        names = self._symtab.names
+        first = dict(zip(reversed(names), reversed(range(len(names)))))
+        chosen = dict(zip(dict.fromkeys(names), map(first.__getitem__, dict.fromkeys(names))))
+        if len(chosen) < len(names):  # some names are given twice (C statics of runtime/cgo, say)
+            defined, dynamic = self._symtab.types.translate(DEFINED), self._dynamic
+            for i in compress(range(len(names)), map(ne, map(first.__getitem__, names), range(len(names)))):
+                kept = chosen[names[i]]
+                if (defined[i] and not defined[kept]) or (dynamic[i] and not dynamic[kept]):
+                    chosen[names[i]] = i
+        return chosen
+
+    @cached_property
+    def symbols(self) -> dict[str, Symbol]:
+        """The ``LC_SYMTAB`` symbols (debug stabs skipped), one per name (``_chosen``); sizes run to the next
+        symbol in the same section; ``dynamic`` as ``_dynamic`` says."""
+        symtab, dynamic = self._symtab, self._dynamic
+        ends = self._symbol_ends(symtab)
+        kinds = symtab.sects.translate(self._section_kinds)
         out: dict[str, Symbol] = {}
-        for name, n_type, n_sect, value in raw:
-            typ = n_type & L.N_TYPE
-            dynamic = bool(n_type & L.N_EXT) and not n_type & L.N_PEXT
-            if exports is not None and typ != L.N_UNDF:
-                dynamic = name in exports
+        for name, i in self._chosen.items():
+            typ, value = symtab.types[i] & L.N_TYPE, symtab.values[i]
             if typ == L.N_SECT:
-                if not 1 <= n_sect <= len(sections):
-                    raise self._corrupt(f"symbol {name} names section {n_sect} of {len(sections)}")
-                flags = sections[n_sect - 1].flags
-                kind = ("tls" if flags & L.SECTION_TYPE in L.TLS_TYPES
-                        else "func" if flags & (L.S_ATTR_PURE_INSTRUCTIONS | L.S_ATTR_SOME_INSTRUCTIONS)
-                        else "object")
-                size = ends.get((n_sect, value), value) - value
+                kind, size = SECTION_KINDS[kinds[i]], ends[(symtab.sects[i], value)] - value
             else:
                 kind, size = ("undefined" if typ == L.N_UNDF else "other"), 0
-            old = out.get(name)
-            if old is None or (old.kind == "undefined" and kind != "undefined") or (dynamic and not old.dynamic):
-                out[name] = Symbol(name, value, size, kind, dynamic)
+            out[name] = Symbol(name, value, size, kind, bool(dynamic[i]))
         return out
 
-    def _symbol_ends(self, raw: list[tuple[str, int, int, int]]) -> dict[tuple[int, int], int]:
-        """(section, address) -> where that symbol ends: the next symbol's address, or its section's end."""
-        by_section: dict[int, set[int]] = {}
-        for _, n_type, n_sect, value in raw:
-            if n_type & L.N_TYPE == L.N_SECT:
-                by_section.setdefault(n_sect, set()).add(value)
-        ends = {}
-        for n_sect, values in by_section.items():
-            if not 1 <= n_sect <= len(self._section_headers):
-                continue
+    def _symbol_ends(self, symtab: _Nlist) -> dict[tuple[int, int], int]:
+        """(section, address) -> where a symbol there ends: the next symbol's address, or its section's end."""
+        in_section = symtab.types.translate(IN_SECTION)
+        starts = sorted(set(zip(compress(symtab.sects, in_section), compress(symtab.values, in_section))))
+        ends = dict(zip(starts, map(itemgetter(1), starts[1:])))
+        for n_sect, (_, last) in dict(zip(map(itemgetter(0), starts), starts)).items():  # each section's last
             sh = self._section_headers[n_sect - 1]
-            starts = sorted(values)
-            for here, after in zip(starts, starts[1:] + [max(sh.addr + sh.size, starts[-1])]):
-                ends[(n_sect, here)] = after
+            ends[(n_sect, last)] = max(sh.addr + sh.size, last)
         return ends
+
+    @cached_property
+    def _defined(self) -> _Defined:
+        """The defined symbols in bulk, in ``symbols`` order, without building them."""
+        symtab = self._symtab
+        defined = symtab.types.translate(DEFINED)
+        entries = list(compress(self._chosen.values(), map(defined.__getitem__, self._chosen.values())))
+        in_code = symtab.sects.translate(self._section_kinds).translate(IS_FUNC)
+        functions = bytes(map(and_, symtab.types.translate(IN_SECTION), in_code))
+        return _Defined(list(map(symtab.names.__getitem__, entries)), list(map(symtab.values.__getitem__, entries)),
+                        bytes(map(functions.__getitem__, entries)), bytes(map(self._dynamic.__getitem__, entries)))
+
+    @cached_property
+    def defined(self) -> dict[str, int]:
+        d = self._defined
+        return dict(zip(d.names, d.values))
+
+    @cached_property
+    def defined_functions(self) -> list[str]:
+        d = self._defined
+        return list(compress(d.names, d.functions))
+
+    @cached_property
+    def dynamic_defined(self) -> dict[str, int]:
+        d = self._defined
+        return dict(zip(compress(d.names, d.dynamic), compress(d.values, d.dynamic)))
+
+    @cached_property
+    def dynamic_functions(self) -> list[str]:
+        d = self._defined
+        return list(compress(d.names, map(and_, d.functions, d.dynamic)))
+
+    @cached_property
+    def _symbol_index(self) -> dict[int, str]:
+        d = self._defined
+        static = bytes(map(not_, d.dynamic))
+        index = _first_at(list(compress(d.names, static)), list(compress(d.values, static)))
+        index.update(_first_at(list(compress(d.names, d.dynamic)), list(compress(d.values, d.dynamic))))
+        return index
 
     @cached_property
     def stubs(self) -> dict[int, str]:
@@ -255,7 +372,7 @@ class MachOFile(ObjectFile):
             return {}
         table = self._linkedit(cmd.indirectsymoff, cmd.nindirectsyms * 4, "indirect symbol table")
         indirect = [i for (i,) in struct.iter_unpack("<I", table)]
-        names = self._nlist
+        names = self._nlist.names
         out = {}
         for sh in self._section_headers:
             if sh.flags & L.SECTION_TYPE != L.S_SYMBOL_STUBS or not sh.reserved2:
@@ -265,7 +382,7 @@ class MachOFile(ObjectFile):
                     raise self._corrupt("symbol stubs run past the indirect symbol table")
                 index = indirect[sh.reserved1 + i]
                 if index < len(names) and not index & (L.INDIRECT_SYMBOL_LOCAL | L.INDIRECT_SYMBOL_ABS):
-                    out[sh.addr + i * sh.reserved2] = names[index][0]
+                    out[sh.addr + i * sh.reserved2] = names[index]
         return out
 
     # -- fixups --------------------------------------------------------------------------------
@@ -350,9 +467,7 @@ class MachOFile(ObjectFile):
         (an import counts as address 0 plus its addend), otherwise the bytes as stored."""
         bind = self._binds_at.get(addr)
         if bind is not None:
-            sym = self.symbols.get(bind.symbol or "")
-            base = sym.value if sym is not None and sym.kind != "undefined" else 0
-            return (base + bind.addend) & macho_dyld.MASK64
+            return (self.defined.get(bind.symbol or "", 0) + bind.addend) & macho_dyld.MASK64
         target = self._fixups[0].get(addr)
         if target is not None:
             return target
