@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import struct
 from functools import cached_property
-from itertools import compress
+from itertools import compress, repeat
 from operator import and_, itemgetter, ne, not_, or_
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -20,7 +20,7 @@ from gopluginemu.arch import by_macho_cputype
 from gopluginemu.errors import BadMagicError, CorruptFileError, UniversalBinaryError, UnsupportedArchError
 from gopluginemu.formats import bulk, macho_chained, macho_dyld
 from gopluginemu.formats import macho_layout as L
-from gopluginemu.formats.base import ObjectFile, Relocation, Section, Symbol, SymbolKind
+from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, Relocation, RelocationTable, Section, Symbol, SymbolKind
 from gopluginemu.formats.macho_dyld import Bind, Segment
 
 # Mach-O section -> ELF spelling where Go's rule ("__" + name[1:], '.' -> '_') cannot be reversed blindly.
@@ -30,6 +30,8 @@ SPECIAL_NAMES = {
     ("__DATA", "__mod_init_func"): ".init_array",
 }
 MAX_SEGMENT = 1 << 40  # no real segment comes near; bounds the zero-fill a corrupt header could ask for
+WORD = struct.Struct("<Q")  # a pointer: the reader takes 64-bit little-endian files only
+RELATIVE = RELOC_KINDS.index("relative")
 CPU_NAMES = {7: "i386", 0x01000007: "x86_64", 12: "arm", 0x0100000C: "arm64", 18: "ppc", 0x01000012: "ppc64"}
 
 
@@ -415,23 +417,21 @@ class MachOFile(ObjectFile):
         return dict(zip(addrs, words)), binds
 
     def _words(self, addrs: list[int]) -> list[int]:
-        """The pointer-sized words stored at ``addrs``, read in one pass over sorted addresses."""
-        out = {}
-        seg_i = 0
-        mapped = self._mapped
-        for addr in sorted(addrs):
-            while seg_i < len(mapped) and addr >= mapped[seg_i].vmaddr + mapped[seg_i].vmsize:
-                seg_i += 1
-            seg = mapped[seg_i] if seg_i < len(mapped) else None
-            if seg is None or addr < seg.vmaddr:
-                raise self._corrupt(f"fixup at {addr:#x} is not in a mapped segment")
-            rel = addr - seg.vmaddr
-            if rel + 8 <= seg.filesize:
-                off = seg.fileoff + rel
-                out[addr] = int.from_bytes(self.data[off:off + 8], "little")
-            else:
-                out[addr] = int.from_bytes(self.read(addr, 8), "little")
-        return [out[a] for a in addrs]
+        """The pointer-sized words stored at ``addrs``, read a mapped segment at a time (the first that
+        holds an address, where corrupt ones overlap)."""
+        ordered = sorted(set(addrs))
+        found: dict[int, int] = {}
+        for seg in reversed(self._mapped):
+            lo = bisect.bisect_left(ordered, seg.vmaddr)
+            in_file = bisect.bisect_right(ordered, seg.vmaddr + seg.filesize - 8, lo)  # whole words in the file
+            hi = bisect.bisect_left(ordered, seg.vmaddr + seg.vmsize, lo)
+            stored = map(WORD.unpack_from, repeat(self.data), map((seg.fileoff - seg.vmaddr).__add__, ordered[lo:in_file]))
+            found.update(zip(ordered[lo:in_file], map(itemgetter(0), stored)))
+            found.update((a, int.from_bytes(self.read(a, 8), "little")) for a in ordered[in_file:hi])
+        if len(found) < len(ordered):
+            unmapped = next(a for a in ordered if a not in found)
+            raise self._corrupt(f"fixup at {unmapped:#x} is not in a mapped segment")
+        return list(map(found.__getitem__, addrs))
 
     @cached_property
     def _section_types(self) -> tuple[list[int], list[tuple[int, int]]]:
@@ -449,18 +449,24 @@ class MachOFile(ObjectFile):
         return "abs"
 
     @cached_property
-    def relocations(self) -> list[Relocation]:
-        """Rebases as ``relative`` (addend = target at base 0), then binds: ``glob_dat`` in non-lazy pointer
-        sections, ``jump_slot`` in lazy ones, ``abs`` elsewhere; symbol names without the leading ``_``."""
-        rebases, binds = self._fixups
-        out = [Relocation(addr, "relative", None, target) for addr, target in rebases.items()]
-        out += [Relocation(b.addr, self._bind_kind(b.addr), b.symbol[1:] if b.symbol.startswith("_") else b.symbol,
-                           b.addend) for b in binds]
-        return out
+    def _bind_relocations(self) -> list[Relocation]:
+        """The binds as relocations: ``glob_dat`` in non-lazy pointer sections, ``jump_slot`` in lazy ones,
+        ``abs`` elsewhere; symbol names without the leading ``_``."""
+        return [Relocation(b.addr, self._bind_kind(b.addr), b.symbol[1:] if b.symbol.startswith("_") else b.symbol,
+                           b.addend) for b in self._fixups[1]]
+
+    @cached_property
+    def relocation_table(self) -> RelocationTable:
+        """Rebases as ``relative`` (addend = target at base 0), then the binds (``_bind_relocations``)."""
+        rebases = self._fixups[0]
+        binds = RelocationTable.of(self._bind_relocations)
+        return RelocationTable([*rebases, *binds.offsets], [RELATIVE] * len(rebases) + list(binds.kinds),
+                               [0] * len(rebases) + list(binds.symbols), [*rebases.values(), *binds.addends],
+                               binds.names)
 
     @cached_property
     def _binds_at(self) -> dict[int, Relocation]:
-        return {r.offset: r for r in self.relocations if r.kind != "relative"}
+        return {r.offset: r for r in self._bind_relocations}
 
     def pointer(self, addr: int) -> int:
         """The word at ``addr`` at load base 0: a rebase's target, a bind to a symbol defined here resolved
