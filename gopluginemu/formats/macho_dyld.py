@@ -73,6 +73,10 @@ class _Stream:
                 raise self.corrupt("LEB128 number too long")
 
     def uleb(self) -> int:
+        pos = self.pos
+        if pos < len(self.data) and self.data[pos] < 0x80:  # most are one byte
+            self.pos = pos + 1
+            return self.data[pos]
         return self.leb(signed=False)
 
     def sleb(self) -> int:
@@ -229,7 +233,7 @@ def binds(path: str, what: str, data: bytes, segments: Sequence[Segment], ptr_si
 def export_names(path: str, data: bytes) -> set[str]:
     """Every name in the export trie ``data`` (as the file spells it, with its ``_``)."""
     s = _Stream(path, "export", data)
-    names: set[str] = set()
+    names: list[bytes] = []
     seen: set[int] = set()
     todo = [(0, b"")] if data else []
     while todo:
@@ -240,13 +244,18 @@ def export_names(path: str, data: bytes) -> set[str]:
         s.pos = node
         info_size = s.uleb()
         if info_size:
-            names.add(prefix.decode("utf-8", "replace"))
+            names.append(prefix)
         s.pos += info_size
         for _ in range(s.byte()):
-            end = data.find(b"\0", s.pos)
-            if end < 0:
-                raise s.corrupt("unterminated export edge")
-            label = data[s.pos:end]
-            s.pos = end + 1
-            todo.append((s.uleb(), prefix + label))
-    return names
+            todo.append(_edge(s, prefix))
+    return {name.decode("utf-8", "replace") for name in names}
+
+
+def _edge(s: _Stream, prefix: bytes) -> tuple[int, bytes]:
+    """The child node an export trie edge leads to and the name prefix there."""
+    end = s.data.find(b"\0", s.pos)
+    if end < 0:
+        raise s.corrupt("unterminated export edge")
+    label = s.data[s.pos:end]
+    s.pos = end + 1
+    return s.uleb(), prefix + label
