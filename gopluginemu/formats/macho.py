@@ -90,6 +90,16 @@ class _Nlist(NamedTuple):
     values: Sequence[int]
 
 
+class _Symtab(NamedTuple):
+    """The symbols in bulk: ``_Nlist``'s columns for one entry per name, and 1 or 0 for whether dyld sees each."""
+
+    names: list[str]
+    types: bytes
+    sects: bytes
+    values: Sequence[int]
+    dynamic: bytes
+
+
 class _Defined(NamedTuple):
     """The defined symbols in bulk, one per name in ``symbols`` order: flags are 1 or 0."""
 
@@ -232,7 +242,7 @@ class MachOFile(ObjectFile):
         strtab = self.data[cmd.stroff:cmd.stroff + cmd.strsize]
         names = bulk.cstrings(strtab, L.NLIST_64.column(table, "n_strx"),
                               lambda strx: self._corrupt(f"symbol name offset {strx} outside the string table"))
-        return _Nlist([name[1:] if name.startswith("_") else name for name in names],
+        return _Nlist(list(map(str.removeprefix, names, repeat("_"))),
                       L.NLIST_64.column(table, "n_type"), L.NLIST_64.column(table, "n_sect"),
                       L.NLIST_64.column(table, "n_value"))
 
@@ -246,16 +256,16 @@ class MachOFile(ObjectFile):
         return bytes(kinds)
 
     @cached_property
-    def _symtab(self) -> _Nlist:
+    def _entries(self) -> _Nlist:
         """The entries that are symbols (named, not debug stabs), each section they name checked to exist."""
         nlist = self._nlist
         keep = bytes(map(and_, map(bool, nlist.names), nlist.types.translate(NOT_STAB)))
         types, sects = bytes(compress(nlist.types, keep)), bytes(compress(nlist.sects, keep))
-        symtab = _Nlist(list(compress(nlist.names, keep)), types, sects, list(compress(nlist.values, keep)))
+        entries = _Nlist(list(compress(nlist.names, keep)), types, sects, list(compress(nlist.values, keep)))
         missing = sects.translate(self._section_kinds).translate(IS_NO_SECTION)
         for i in compress(range(len(sects)), map(and_, types.translate(IN_SECTION), missing)):
-            raise self._corrupt(f"symbol {symtab.names[i]} names section {sects[i]} of {len(self._section_headers)}")
-        return symtab
+            raise self._corrupt(f"symbol {entries.names[i]} names section {sects[i]} of {len(self._section_headers)}")
+        return entries
 
     @cached_property
     def _exports(self) -> set[str] | None:
@@ -269,58 +279,66 @@ class MachOFile(ObjectFile):
             blob = self._linkedit(info.export_off, info.export_size, "export trie")
         else:
             return None
-        return {n[1:] if n.startswith("_") else n for n in macho_dyld.export_names(self.path, blob)}
+        return set(map(str.removeprefix, macho_dyld.export_names(self.path, blob), repeat("_")))
 
     @cached_property
     def _dynamic(self) -> bytes:
-        """1 for each ``_symtab`` entry dyld sees, else 0: a defined one when the export trie has it (zig marks
+        """1 for each of ``_entries`` dyld sees, else 0: a defined one when the export trie has it (zig marks
         some exported ones private external; without a trie, when it is external), an undefined one when it
         is external."""
         exports = self._exports
-        symtab = self._symtab
-        external = symtab.types.translate(EXTERNAL)
+        entries = self._entries
+        external = entries.types.translate(EXTERNAL)
         if exports is None:
             return external
-        exported = map(and_, symtab.types.translate(DEFINED), map(exports.__contains__, symtab.names))
-        return bytes(map(or_, exported, map(and_, symtab.types.translate(UNDEFINED), external)))
+        exported = map(and_, entries.types.translate(DEFINED), map(exports.__contains__, entries.names))
+        return bytes(map(or_, exported, map(and_, entries.types.translate(UNDEFINED), external)))
 
     @cached_property
-    def _chosen(self) -> dict[str, int]:
-        """Name -> the ``_symtab`` entry its symbol is: the first entry of that name, replaced by a later one
-        that is defined where the kept one is not, or dynamic where the kept one is not. In the order names
-        first appear."""
-        names = self._symtab.names
+    def _symtab(self) -> _Symtab:
+        """The symbols, one per name (``_chosen``) in the order names first appear, with ``_dynamic``."""
+        entries, dynamic = self._entries, self._dynamic
+        if len(set(entries.names)) == len(entries.names):
+            return _Symtab(*entries, dynamic)
+        chosen = self._chosen()
+        return _Symtab(list(map(entries.names.__getitem__, chosen)), bytes(map(entries.types.__getitem__, chosen)),
+                       bytes(map(entries.sects.__getitem__, chosen)), list(map(entries.values.__getitem__, chosen)),
+                       bytes(map(dynamic.__getitem__, chosen)))
+
+    def _chosen(self) -> list[int]:
+        """For each name, in the order names first appear, the one of ``_entries`` its symbol is: the first
+        entry of that name, replaced by a later one that is defined where the kept one is not, or dynamic
+        where the kept one is not (names given twice: C statics of runtime/cgo, say)."""
+        names, defined, dynamic = self._entries.names, self._entries.types.translate(DEFINED), self._dynamic
         first = dict(zip(reversed(names), reversed(range(len(names)))))
         chosen = dict(zip(dict.fromkeys(names), map(first.__getitem__, dict.fromkeys(names))))
-        if len(chosen) < len(names):  # some names are given twice (C statics of runtime/cgo, say)
-            defined, dynamic = self._symtab.types.translate(DEFINED), self._dynamic
-            for i in compress(range(len(names)), map(ne, map(first.__getitem__, names), range(len(names)))):
-                kept = chosen[names[i]]
-                if (defined[i] and not defined[kept]) or (dynamic[i] and not dynamic[kept]):
-                    chosen[names[i]] = i
-        return chosen
+        for i in compress(range(len(names)), map(ne, map(first.__getitem__, names), range(len(names)))):
+            kept = chosen[names[i]]
+            if (defined[i] and not defined[kept]) or (dynamic[i] and not dynamic[kept]):
+                chosen[names[i]] = i
+        return list(chosen.values())
 
     @cached_property
     def symbols(self) -> dict[str, Symbol]:
-        """The ``LC_SYMTAB`` symbols (debug stabs skipped), one per name (``_chosen``); sizes run to the next
-        symbol in the same section; ``dynamic`` as ``_dynamic`` says."""
-        symtab, dynamic = self._symtab, self._dynamic
-        ends = self._symbol_ends(symtab)
+        """The ``LC_SYMTAB`` symbols (debug stabs skipped), one per name (``_symtab``); sizes run to the next
+        symbol in the same section."""
+        symtab = self._symtab
+        ends = self._symbol_ends(self._entries)
         kinds = symtab.sects.translate(self._section_kinds)
         out: dict[str, Symbol] = {}
-        for name, i in self._chosen.items():
-            typ, value = symtab.types[i] & L.N_TYPE, symtab.values[i]
+        for name, n_type, n_sect, value, dynamic, section_kind in zip(*symtab, kinds):
+            typ = n_type & L.N_TYPE
             if typ == L.N_SECT:
-                kind, size = SECTION_KINDS[kinds[i]], ends[(symtab.sects[i], value)] - value
+                kind, size = SECTION_KINDS[section_kind], ends[(n_sect, value)] - value
             else:
                 kind, size = ("undefined" if typ == L.N_UNDF else "other"), 0
-            out[name] = Symbol(name, value, size, kind, bool(dynamic[i]))
+            out[name] = Symbol(name, value, size, kind, bool(dynamic))
         return out
 
-    def _symbol_ends(self, symtab: _Nlist) -> dict[tuple[int, int], int]:
+    def _symbol_ends(self, entries: _Nlist) -> dict[tuple[int, int], int]:
         """(section, address) -> where a symbol there ends: the next symbol's address, or its section's end."""
-        in_section = symtab.types.translate(IN_SECTION)
-        starts = sorted(set(zip(compress(symtab.sects, in_section), compress(symtab.values, in_section))))
+        in_section = entries.types.translate(IN_SECTION)
+        starts = sorted(set(zip(compress(entries.sects, in_section), compress(entries.values, in_section))))
         ends = dict(zip(starts, map(itemgetter(1), starts[1:])))
         for n_sect, (_, last) in dict(zip(map(itemgetter(0), starts), starts)).items():  # each section's last
             sh = self._section_headers[n_sect - 1]
@@ -329,14 +347,13 @@ class MachOFile(ObjectFile):
 
     @cached_property
     def _defined(self) -> _Defined:
-        """The defined symbols in bulk, in ``symbols`` order, without building them."""
+        """The defined symbols of ``_symtab``, in bulk."""
         symtab = self._symtab
         defined = symtab.types.translate(DEFINED)
-        entries = list(compress(self._chosen.values(), map(defined.__getitem__, self._chosen.values())))
         in_code = symtab.sects.translate(self._section_kinds).translate(IS_FUNC)
-        functions = bytes(map(and_, symtab.types.translate(IN_SECTION), in_code))
-        return _Defined(list(map(symtab.names.__getitem__, entries)), list(map(symtab.values.__getitem__, entries)),
-                        bytes(map(functions.__getitem__, entries)), bytes(map(self._dynamic.__getitem__, entries)))
+        functions = map(and_, symtab.types.translate(IN_SECTION), in_code)
+        return _Defined(list(compress(symtab.names, defined)), list(compress(symtab.values, defined)),
+                        bytes(compress(functions, defined)), bytes(compress(symtab.dynamic, defined)))
 
     @cached_property
     def defined(self) -> dict[str, int]:
