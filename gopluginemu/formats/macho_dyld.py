@@ -73,10 +73,14 @@ class _Stream:
                 raise self.corrupt("LEB128 number too long")
 
     def uleb(self) -> int:
-        pos = self.pos
-        if pos < len(self.data) and self.data[pos] < 0x80:  # most are one byte
-            self.pos = pos + 1
-            return self.data[pos]
+        data, pos = self.data, self.pos
+        if pos + 1 < len(data):  # most are one or two bytes
+            if data[pos] < 0x80:
+                self.pos = pos + 1
+                return data[pos]
+            if data[pos + 1] < 0x80:
+                self.pos = pos + 2
+                return data[pos] & 0x7F | data[pos + 1] << 7
         return self.leb(signed=False)
 
     def sleb(self) -> int:
@@ -247,15 +251,10 @@ def export_names(path: str, data: bytes) -> set[str]:
             names.append(prefix)
         s.pos += info_size
         for _ in range(s.byte()):
-            todo.append(_edge(s, prefix))
+            end = data.find(b"\0", s.pos)
+            if end < 0:
+                raise s.corrupt("unterminated export edge")
+            label = data[s.pos:end]
+            s.pos = end + 1
+            todo.append((s.uleb(), prefix + label))
     return {name.decode("utf-8", "replace") for name in names}
-
-
-def _edge(s: _Stream, prefix: bytes) -> tuple[int, bytes]:
-    """The child node an export trie edge leads to and the name prefix there."""
-    end = s.data.find(b"\0", s.pos)
-    if end < 0:
-        raise s.corrupt("unterminated export edge")
-    label = s.data[s.pos:end]
-    s.pos = end + 1
-    return s.uleb(), prefix + label
