@@ -442,8 +442,9 @@ class MachOFile(ObjectFile):
             lo = bisect.bisect_left(ordered, seg.vmaddr)
             in_file = bisect.bisect_right(ordered, seg.vmaddr + seg.filesize - 8, lo)  # whole words in the file
             hi = bisect.bisect_left(ordered, seg.vmaddr + seg.vmsize, lo)
-            stored = map(WORD.unpack_from, repeat(self.data), map((seg.fileoff - seg.vmaddr).__add__, ordered[lo:in_file]))
-            found.update(zip(ordered[lo:in_file], map(itemgetter(0), stored)))
+            offsets = map((seg.fileoff - seg.vmaddr).__add__, ordered[lo:in_file])
+            stored = map(itemgetter(0), map(WORD.unpack_from, repeat(self.data), offsets))
+            found.update(zip(ordered[lo:in_file], stored))
             found.update((a, int.from_bytes(self.read(a, 8), "little")) for a in ordered[in_file:hi])
         if len(found) < len(ordered):
             unmapped = next(a for a in ordered if a not in found)
@@ -469,8 +470,8 @@ class MachOFile(ObjectFile):
     def _bind_relocations(self) -> list[Relocation]:
         """The binds as relocations: ``glob_dat`` in non-lazy pointer sections, ``jump_slot`` in lazy ones,
         ``abs`` elsewhere; symbol names without the leading ``_``."""
-        return [Relocation(b.addr, self._bind_kind(b.addr), b.symbol[1:] if b.symbol.startswith("_") else b.symbol,
-                           b.addend) for b in self._fixups[1]]
+        return [Relocation(b.addr, self._bind_kind(b.addr), b.symbol.removeprefix("_"), b.addend)
+                for b in self._fixups[1]]
 
     @cached_property
     def relocation_table(self) -> RelocationTable:

@@ -24,7 +24,9 @@ class Layout:
         self.tuple = namedtuple(name, [field for field, _ in fields])  # type: ignore[misc]
         self.byte_order: Literal["little", "big"] = "little" if order == "<" else "big"
         codes = [code for _, code in fields]
-        self.fields = {field: (struct.calcsize(order + "".join(codes[:i])), code) for i, (field, code) in enumerate(fields)}
+        # field -> (byte offset, struct code)
+        self.fields = {field: (struct.calcsize(order + "".join(codes[:i])), code)
+                       for i, (field, code) in enumerate(fields)}
 
     def unpack(self, data: bytes, offset: int) -> Any:
         """The struct at ``offset`` as a named tuple; ``struct.error`` when ``data`` is too short."""
