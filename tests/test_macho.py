@@ -11,8 +11,9 @@ import pytest
 
 from corpus import matrix, toolchains
 from gopluginemu.errors import BadMagicError, CorruptFileError, UniversalBinaryError, UnsupportedArchError
-from gopluginemu.formats import open_object
+from gopluginemu.formats import macho_dyld, open_object
 from gopluginemu.formats.macho import MachOFile
+from gopluginemu.formats.macho_dyld import Segment
 from tests.conftest import DARWIN_TARGETS, built_plugin
 
 N_STAB = 0xE0
@@ -81,6 +82,22 @@ def test_dynamic_symbols_are_the_export_trie(pair):
     obj, ref = pair
     exported = {unprefixed(e.symbol.name) for e in ref.dyld_info.exports}
     assert {s.name for s in obj.symbols.values() if s.dynamic and s.kind != "undefined"} == exported
+
+
+def test_bulk_symbol_views_match_the_symbols(pair):
+    """What the loader and gometa read without building symbols says what ``symbols`` says (go1.21's
+    plugins name some C statics twice, so the rule for repeated names is covered too)."""
+    obj, _ = pair
+    syms = obj.symbols.values()
+    assert list(obj.defined.items()) == [(s.name, s.value) for s in syms if s.kind != "undefined"]
+    assert obj.defined_functions == [s.name for s in syms if s.kind == "func"]
+    dynamic = [s for s in syms if s.dynamic and s.kind != "undefined"]
+    assert list(obj.dynamic_defined.items()) == [(s.name, s.value) for s in dynamic]
+    assert obj.dynamic_functions == [s.name for s in dynamic if s.kind == "func"]
+    for s in syms:
+        if s.kind != "undefined":
+            at = obj.symbol_at(s.value)
+            assert obj.symbols[at].value == s.value and (obj.symbols[at].dynamic or not s.dynamic)
 
 
 def test_function_symbols_tile_text(pair):
@@ -181,3 +198,13 @@ def test_truncation_is_a_typed_error(cut):
     with pytest.raises(CorruptFileError, match="x.so"):
         obj = MachOFile("x.so", data[:size])
         obj.sections, obj.symbols, obj.relocations  # noqa: B018
+
+
+def test_rebase_runs_fail_where_one_fixup_at_a_time_would():
+    seg = Segment("__DATA", 0x1000, 0x20, 0, 0, 3)
+    start = bytes([0x11, 0x20, 0x00])  # SET_TYPE_IMM pointer, SET_SEGMENT_AND_OFFSET_ULEB segment 0 offset 0
+    assert macho_dyld.rebases("x.so", start + b"\x54", [seg], 8, 100) == [0x1000, 0x1008, 0x1010, 0x1018]
+    with pytest.raises(CorruptFileError, match="x.so.*address 0x1020 outside segment __DATA"):
+        macho_dyld.rebases("x.so", start + b"\x55", [seg], 8, 100)  # DO_REBASE_IMM_TIMES 5
+    with pytest.raises(CorruptFileError, match="x.so.*more fixups than the file has pointer slots"):
+        macho_dyld.rebases("x.so", start + b"\x54", [seg], 8, 3)

@@ -15,6 +15,7 @@ from typing import Literal, Sequence
 from gopluginemu.arch import Arch
 
 RelocKind = Literal["relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"]
+SymbolKind = Literal["func", "object", "tls", "other", "undefined"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Symbol:
     name: str
     value: int
     size: int
-    kind: Literal["func", "object", "tls", "other", "undefined"]
+    kind: SymbolKind
     dynamic: bool  # exported to the dynamic linker (.dynsym / export trie)
     # bytes from ``value`` (the global entry) to the local entry that direct calls use; nonzero
     # only on ppc64 ELFv2, whose functions start by building their TOC pointer from R12
@@ -133,6 +134,16 @@ class ObjectFile:
     def relocation_table(self) -> RelocationTable:
         """The dynamic relocations in bulk (``relocations`` as objects); a reader defines one of the two."""
         return RelocationTable.of(self.relocations)
+
+    @cached_property
+    def defined(self) -> dict[str, int]:
+        """Name -> value of each defined symbol, static and dynamic (``symbols`` without the objects)."""
+        return {name: sym.value for name, sym in self.symbols.items() if sym.kind != "undefined"}
+
+    @cached_property
+    def defined_functions(self) -> list[str]:
+        """The names in ``defined`` that are functions'."""
+        return [name for name, sym in self.symbols.items() if sym.kind == "func"]
 
     @cached_property
     def dynamic_defined(self) -> dict[str, int]:

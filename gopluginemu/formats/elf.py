@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import bisect
 import struct
-import sys
 from array import array
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress, repeat
-from operator import not_
+from itertools import compress
 from typing import NamedTuple
 
 from gopluginemu.arch import by_elf_machine
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
+from gopluginemu.formats import bulk
 from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, RelocationTable, Section, Symbol
 
 # ELF64 records (byte order prefix added per file), from the System V gABI.
@@ -177,25 +176,13 @@ class ELFFile(ObjectFile):
 
     def _words(self, raw: bytes, code: str) -> array:
         """``raw`` as an array of ``code`` items in the file's byte order."""
-        words = array(code, raw[: len(raw) - len(raw) % array(code).itemsize])
-        if self.byte_order != sys.byteorder:
-            words.byteswap()
-        return words
+        return bulk.words(raw, code, self.byte_order)
 
     def _names(self, strtab: bytes, offsets) -> list[str]:
-        """The strings at ``offsets`` of a string table (0 is the empty name), found in bulk: the
-        table is read as Latin-1 (one character per byte, so byte offsets hold), and the few names
-        with other bytes (Go's "·") are decoded again as UTF-8."""
+        """The strings at ``offsets`` of a string table (0 is the empty name), found in bulk."""
         if strtab[:1] != b"\0":
             return [self._cstr(strtab, n) if n else "" for n in offsets]
-        text = strtab.decode("latin-1")
-        ends = list(map(text.find, repeat("\0"), offsets))
-        if -1 in ends:
-            self._cstr(strtab, offsets[ends.index(-1)])  # raises: no terminator after the offset
-        names = list(map(text.__getitem__, map(slice, offsets, ends)))
-        for i in compress(range(len(names)), map(not_, map(str.isascii, names))):
-            names[i] = names[i].encode("latin-1").decode("utf-8", "replace")
-        return names
+        return bulk.cstrings(strtab, offsets, lambda _: CorruptFileError(self.path, "string table index out of range"))
 
     def _symbol_columns(self, sh_type: int) -> SymbolColumns:
         for idx, sh in enumerate(self._shdrs):

@@ -12,13 +12,15 @@ from __future__ import annotations
 import bisect
 import struct
 from functools import cached_property
-from typing import Any
+from itertools import compress, repeat
+from operator import and_, itemgetter, ne, not_, or_
+from typing import Any, Callable, NamedTuple, Sequence
 
 from gopluginemu.arch import by_macho_cputype
 from gopluginemu.errors import BadMagicError, CorruptFileError, UniversalBinaryError, UnsupportedArchError
-from gopluginemu.formats import macho_chained, macho_dyld
+from gopluginemu.formats import bulk, macho_chained, macho_dyld
 from gopluginemu.formats import macho_layout as L
-from gopluginemu.formats.base import ObjectFile, Relocation, Section, Symbol
+from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, Relocation, RelocationTable, Section, Symbol, SymbolKind
 from gopluginemu.formats.macho_dyld import Bind, Segment
 
 # Mach-O section -> ELF spelling where Go's rule ("__" + name[1:], '.' -> '_') cannot be reversed blindly.
@@ -28,6 +30,8 @@ SPECIAL_NAMES = {
     ("__DATA", "__mod_init_func"): ".init_array",
 }
 MAX_SEGMENT = 1 << 40  # no real segment comes near; bounds the zero-fill a corrupt header could ask for
+WORD = struct.Struct("<Q")  # a pointer: the reader takes 64-bit little-endian files only
+RELATIVE = RELOC_KINDS.index("relative")
 CPU_NAMES = {7: "i386", 0x01000007: "x86_64", 12: "arm", 0x0100000C: "arm64", 18: "ppc", 0x01000012: "ppc64"}
 
 
@@ -45,6 +49,64 @@ def elf_name(segname: str, sectname: str) -> str:
 
 def _cname(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def _table(test: Callable[[int], bool]) -> bytes:
+    """A ``bytes.translate`` table: each byte value -> 1 where ``test`` holds, else 0."""
+    return bytes(int(test(b)) for b in range(256))
+
+
+def _section_kind(flags: int) -> SymbolKind:
+    """The kind of a symbol defined in a section with these flags."""
+    if flags & L.SECTION_TYPE in L.TLS_TYPES:
+        return "tls"
+    return "func" if flags & (L.S_ATTR_PURE_INSTRUCTIONS | L.S_ATTR_SOME_INSTRUCTIONS) else "object"
+
+
+def _first_at(names: Sequence[str], values: Sequence[int]) -> dict[int, str]:
+    """Value -> the first of ``names`` with that value."""
+    return dict(zip(reversed(values), reversed(names)))
+
+
+# n_type -> 1 or 0, tables for bytes.translate
+NOT_STAB = _table(lambda t: not t & L.N_STAB)
+IN_SECTION = _table(lambda t: t & L.N_TYPE == L.N_SECT)
+DEFINED = _table(lambda t: t & L.N_TYPE != L.N_UNDF)
+UNDEFINED = _table(lambda t: t & L.N_TYPE == L.N_UNDF)
+EXTERNAL = _table(lambda t: bool(t & L.N_EXT) and not t & L.N_PEXT)
+# the kinds a section gives its symbols, by index (``MachOFile._section_kinds``), and tables over that index
+SECTION_KINDS: tuple[SymbolKind, ...] = ("object", "func", "tls")
+NO_SECTION = len(SECTION_KINDS)
+IS_FUNC = _table(lambda kind: kind == SECTION_KINDS.index("func"))
+IS_NO_SECTION = _table(lambda kind: kind == NO_SECTION)
+
+
+class _Nlist(NamedTuple):
+    """``LC_SYMTAB`` entries in bulk, one sequence per field in table order; names without the leading ``_``."""
+
+    names: list[str]
+    types: bytes
+    sects: bytes
+    values: Sequence[int]
+
+
+class _Symtab(NamedTuple):
+    """The symbols in bulk: ``_Nlist``'s columns for one entry per name, and 1 or 0 for whether dyld sees each."""
+
+    names: list[str]
+    types: bytes
+    sects: bytes
+    values: Sequence[int]
+    dynamic: bytes
+
+
+class _Defined(NamedTuple):
+    """The defined symbols in bulk, one per name in ``symbols`` order: flags are 1 or 0."""
+
+    names: list[str]
+    values: Sequence[int]
+    functions: bytes
+    dynamic: bytes
 
 
 class MachOFile(ObjectFile):
@@ -168,24 +230,42 @@ class MachOFile(ObjectFile):
     # -- symbols -------------------------------------------------------------------------------
 
     @cached_property
-    def _nlist(self) -> list[tuple[str, int, int, int]]:
-        """Every ``LC_SYMTAB`` entry in table order (indirect symbols index it): (name without the leading
-        ``_``, n_type, n_sect, n_value)."""
+    def _nlist(self) -> _Nlist:
+        """Every ``LC_SYMTAB`` entry, in table order (indirect symbols index it)."""
         cmd = self._commands.get(L.LC_SYMTAB)
         if cmd is None:
-            return []
+            return _Nlist([], b"", b"", [])
         table_end = cmd.symoff + cmd.nsyms * L.NLIST_64.size
         if table_end > len(self.data) or cmd.stroff + cmd.strsize > len(self.data):
             raise self._corrupt("symbol table lies outside the file (truncated?)")
+        table = self.data[cmd.symoff:table_end]
         strtab = self.data[cmd.stroff:cmd.stroff + cmd.strsize]
-        out = []
-        for strx, n_type, n_sect, _, value in L.NLIST_64.struct.iter_unpack(self.data[cmd.symoff:table_end]):
-            end = strtab.find(b"\0", strx)
-            if strx >= len(strtab) or end < 0:
-                raise self._corrupt(f"symbol name offset {strx} outside the string table")
-            name = strtab[strx:end].decode("utf-8", "replace")
-            out.append((name[1:] if name.startswith("_") else name, n_type, n_sect, value))
-        return out
+        names = bulk.cstrings(strtab, L.NLIST_64.column(table, "n_strx"),
+                              lambda strx: self._corrupt(f"symbol name offset {strx} outside the string table"))
+        return _Nlist(list(map(str.removeprefix, names, repeat("_"))),
+                      L.NLIST_64.column(table, "n_type"), L.NLIST_64.column(table, "n_sect"),
+                      L.NLIST_64.column(table, "n_value"))
+
+    @cached_property
+    def _section_kinds(self) -> bytes:
+        """n_sect -> the kind of a symbol in that section, as an index of ``SECTION_KINDS`` (``NO_SECTION``
+        where the file has no such section): a table for ``bytes.translate``."""
+        kinds = [NO_SECTION] * 256
+        for n_sect, sh in enumerate(self._section_headers[:255], start=1):
+            kinds[n_sect] = SECTION_KINDS.index(_section_kind(sh.flags))
+        return bytes(kinds)
+
+    @cached_property
+    def _entries(self) -> _Nlist:
+        """The entries that are symbols (named, not debug stabs), each section they name checked to exist."""
+        nlist = self._nlist
+        keep = bytes(map(and_, map(bool, nlist.names), nlist.types.translate(NOT_STAB)))
+        types, sects = bytes(compress(nlist.types, keep)), bytes(compress(nlist.sects, keep))
+        entries = _Nlist(list(compress(nlist.names, keep)), types, sects, list(compress(nlist.values, keep)))
+        missing = sects.translate(self._section_kinds).translate(IS_NO_SECTION)
+        for i in compress(range(len(sects)), map(and_, types.translate(IN_SECTION), missing)):
+            raise self._corrupt(f"symbol {entries.names[i]} names section {sects[i]} of {len(self._section_headers)}")
+        return entries
 
     @cached_property
     def _exports(self) -> set[str] | None:
@@ -199,53 +279,109 @@ class MachOFile(ObjectFile):
             blob = self._linkedit(info.export_off, info.export_size, "export trie")
         else:
             return None
-        return {n[1:] if n.startswith("_") else n for n in macho_dyld.export_names(self.path, blob)}
+        return set(map(str.removeprefix, macho_dyld.export_names(self.path, blob), repeat("_")))
+
+    @cached_property
+    def _dynamic(self) -> bytes:
+        """1 for each of ``_entries`` dyld sees, else 0: a defined one when the export trie has it (zig marks
+        some exported ones private external; without a trie, when it is external), an undefined one when it
+        is external."""
+        exports = self._exports
+        entries = self._entries
+        external = entries.types.translate(EXTERNAL)
+        if exports is None:
+            return external
+        exported = map(and_, entries.types.translate(DEFINED), map(exports.__contains__, entries.names))
+        return bytes(map(or_, exported, map(and_, entries.types.translate(UNDEFINED), external)))
+
+    @cached_property
+    def _symtab(self) -> _Symtab:
+        """The symbols, one per name (``_chosen``) in the order names first appear, with ``_dynamic``."""
+        entries, dynamic = self._entries, self._dynamic
+        if len(set(entries.names)) == len(entries.names):
+            return _Symtab(*entries, dynamic)
+        chosen = self._chosen()
+        return _Symtab(list(map(entries.names.__getitem__, chosen)), bytes(map(entries.types.__getitem__, chosen)),
+                       bytes(map(entries.sects.__getitem__, chosen)), list(map(entries.values.__getitem__, chosen)),
+                       bytes(map(dynamic.__getitem__, chosen)))
+
+    def _chosen(self) -> list[int]:
+        """For each name, in the order names first appear, the one of ``_entries`` its symbol is: the first
+        entry of that name, replaced by a later one that is defined where the kept one is not, or dynamic
+        where the kept one is not (names given twice: C statics of runtime/cgo, say)."""
+        names, defined, dynamic = self._entries.names, self._entries.types.translate(DEFINED), self._dynamic
+        first = dict(zip(reversed(names), reversed(range(len(names)))))
+        chosen = dict(zip(dict.fromkeys(names), map(first.__getitem__, dict.fromkeys(names))))
+        for i in compress(range(len(names)), map(ne, map(first.__getitem__, names), range(len(names)))):
+            kept = chosen[names[i]]
+            if (defined[i] and not defined[kept]) or (dynamic[i] and not dynamic[kept]):
+                chosen[names[i]] = i
+        return list(chosen.values())
 
     @cached_property
     def symbols(self) -> dict[str, Symbol]:
-        """The ``LC_SYMTAB`` symbols (debug stabs skipped); sizes run to the next symbol in the same section.
-        A defined symbol is ``dynamic`` when the export trie has it (zig marks some exported ones private
-        external), an undefined one when it is external."""
-        sections = self._section_headers
-        exports = self._exports
-        raw = [entry for entry in self._nlist if entry[0] and not entry[1] & L.N_STAB]
-        ends = self._symbol_ends(raw)
+        """The ``LC_SYMTAB`` symbols (debug stabs skipped), one per name (``_symtab``); sizes run to the next
+        symbol in the same section."""
+        symtab = self._symtab
+        ends = self._symbol_ends(self._entries)
+        kinds = symtab.sects.translate(self._section_kinds)
         out: dict[str, Symbol] = {}
-        for name, n_type, n_sect, value in raw:
+        for name, n_type, n_sect, value, dynamic, section_kind in zip(*symtab, kinds):
             typ = n_type & L.N_TYPE
-            dynamic = bool(n_type & L.N_EXT) and not n_type & L.N_PEXT
-            if exports is not None and typ != L.N_UNDF:
-                dynamic = name in exports
             if typ == L.N_SECT:
-                if not 1 <= n_sect <= len(sections):
-                    raise self._corrupt(f"symbol {name} names section {n_sect} of {len(sections)}")
-                flags = sections[n_sect - 1].flags
-                kind = ("tls" if flags & L.SECTION_TYPE in L.TLS_TYPES
-                        else "func" if flags & (L.S_ATTR_PURE_INSTRUCTIONS | L.S_ATTR_SOME_INSTRUCTIONS)
-                        else "object")
-                size = ends.get((n_sect, value), value) - value
+                kind, size = SECTION_KINDS[section_kind], ends[(n_sect, value)] - value
             else:
                 kind, size = ("undefined" if typ == L.N_UNDF else "other"), 0
-            old = out.get(name)
-            if old is None or (old.kind == "undefined" and kind != "undefined") or (dynamic and not old.dynamic):
-                out[name] = Symbol(name, value, size, kind, dynamic)
+            out[name] = Symbol(name, value, size, kind, bool(dynamic))
         return out
 
-    def _symbol_ends(self, raw: list[tuple[str, int, int, int]]) -> dict[tuple[int, int], int]:
-        """(section, address) -> where that symbol ends: the next symbol's address, or its section's end."""
-        by_section: dict[int, set[int]] = {}
-        for _, n_type, n_sect, value in raw:
-            if n_type & L.N_TYPE == L.N_SECT:
-                by_section.setdefault(n_sect, set()).add(value)
-        ends = {}
-        for n_sect, values in by_section.items():
-            if not 1 <= n_sect <= len(self._section_headers):
-                continue
+    def _symbol_ends(self, entries: _Nlist) -> dict[tuple[int, int], int]:
+        """(section, address) -> where a symbol there ends: the next symbol's address, or its section's end."""
+        in_section = entries.types.translate(IN_SECTION)
+        starts = sorted(set(zip(compress(entries.sects, in_section), compress(entries.values, in_section))))
+        ends = dict(zip(starts, map(itemgetter(1), starts[1:])))
+        for n_sect, (_, last) in dict(zip(map(itemgetter(0), starts), starts)).items():  # each section's last
             sh = self._section_headers[n_sect - 1]
-            starts = sorted(values)
-            for here, after in zip(starts, starts[1:] + [max(sh.addr + sh.size, starts[-1])]):
-                ends[(n_sect, here)] = after
+            ends[(n_sect, last)] = max(sh.addr + sh.size, last)
         return ends
+
+    @cached_property
+    def _defined(self) -> _Defined:
+        """The defined symbols of ``_symtab``, in bulk."""
+        symtab = self._symtab
+        defined = symtab.types.translate(DEFINED)
+        in_code = symtab.sects.translate(self._section_kinds).translate(IS_FUNC)
+        functions = map(and_, symtab.types.translate(IN_SECTION), in_code)
+        return _Defined(list(compress(symtab.names, defined)), list(compress(symtab.values, defined)),
+                        bytes(compress(functions, defined)), bytes(compress(symtab.dynamic, defined)))
+
+    @cached_property
+    def defined(self) -> dict[str, int]:
+        d = self._defined
+        return dict(zip(d.names, d.values))
+
+    @cached_property
+    def defined_functions(self) -> list[str]:
+        d = self._defined
+        return list(compress(d.names, d.functions))
+
+    @cached_property
+    def dynamic_defined(self) -> dict[str, int]:
+        d = self._defined
+        return dict(zip(compress(d.names, d.dynamic), compress(d.values, d.dynamic)))
+
+    @cached_property
+    def dynamic_functions(self) -> list[str]:
+        d = self._defined
+        return list(compress(d.names, map(and_, d.functions, d.dynamic)))
+
+    @cached_property
+    def _symbol_index(self) -> dict[int, str]:
+        d = self._defined
+        static = bytes(map(not_, d.dynamic))
+        index = _first_at(list(compress(d.names, static)), list(compress(d.values, static)))
+        index.update(_first_at(list(compress(d.names, d.dynamic)), list(compress(d.values, d.dynamic))))
+        return index
 
     @cached_property
     def stubs(self) -> dict[int, str]:
@@ -255,7 +391,7 @@ class MachOFile(ObjectFile):
             return {}
         table = self._linkedit(cmd.indirectsymoff, cmd.nindirectsyms * 4, "indirect symbol table")
         indirect = [i for (i,) in struct.iter_unpack("<I", table)]
-        names = self._nlist
+        names = self._nlist.names
         out = {}
         for sh in self._section_headers:
             if sh.flags & L.SECTION_TYPE != L.S_SYMBOL_STUBS or not sh.reserved2:
@@ -265,7 +401,7 @@ class MachOFile(ObjectFile):
                     raise self._corrupt("symbol stubs run past the indirect symbol table")
                 index = indirect[sh.reserved1 + i]
                 if index < len(names) and not index & (L.INDIRECT_SYMBOL_LOCAL | L.INDIRECT_SYMBOL_ABS):
-                    out[sh.addr + i * sh.reserved2] = names[index][0]
+                    out[sh.addr + i * sh.reserved2] = names[index]
         return out
 
     # -- fixups --------------------------------------------------------------------------------
@@ -298,23 +434,22 @@ class MachOFile(ObjectFile):
         return dict(zip(addrs, words)), binds
 
     def _words(self, addrs: list[int]) -> list[int]:
-        """The pointer-sized words stored at ``addrs``, read in one pass over sorted addresses."""
-        out = {}
-        seg_i = 0
-        mapped = self._mapped
-        for addr in sorted(addrs):
-            while seg_i < len(mapped) and addr >= mapped[seg_i].vmaddr + mapped[seg_i].vmsize:
-                seg_i += 1
-            seg = mapped[seg_i] if seg_i < len(mapped) else None
-            if seg is None or addr < seg.vmaddr:
-                raise self._corrupt(f"fixup at {addr:#x} is not in a mapped segment")
-            rel = addr - seg.vmaddr
-            if rel + 8 <= seg.filesize:
-                off = seg.fileoff + rel
-                out[addr] = int.from_bytes(self.data[off:off + 8], "little")
-            else:
-                out[addr] = int.from_bytes(self.read(addr, 8), "little")
-        return [out[a] for a in addrs]
+        """The pointer-sized words stored at ``addrs``, read a mapped segment at a time (the first that
+        holds an address, where corrupt ones overlap)."""
+        ordered = sorted(set(addrs))
+        found: dict[int, int] = {}
+        for seg in reversed(self._mapped):
+            lo = bisect.bisect_left(ordered, seg.vmaddr)
+            in_file = bisect.bisect_right(ordered, seg.vmaddr + seg.filesize - 8, lo)  # whole words in the file
+            hi = bisect.bisect_left(ordered, seg.vmaddr + seg.vmsize, lo)
+            offsets = map((seg.fileoff - seg.vmaddr).__add__, ordered[lo:in_file])
+            stored = map(itemgetter(0), map(WORD.unpack_from, repeat(self.data), offsets))
+            found.update(zip(ordered[lo:in_file], stored))
+            found.update((a, int.from_bytes(self.read(a, 8), "little")) for a in ordered[in_file:hi])
+        if len(found) < len(ordered):
+            unmapped = next(a for a in ordered if a not in found)
+            raise self._corrupt(f"fixup at {unmapped:#x} is not in a mapped segment")
+        return list(map(found.__getitem__, addrs))
 
     @cached_property
     def _section_types(self) -> tuple[list[int], list[tuple[int, int]]]:
@@ -332,27 +467,31 @@ class MachOFile(ObjectFile):
         return "abs"
 
     @cached_property
-    def relocations(self) -> list[Relocation]:
-        """Rebases as ``relative`` (addend = target at base 0), then binds: ``glob_dat`` in non-lazy pointer
-        sections, ``jump_slot`` in lazy ones, ``abs`` elsewhere; symbol names without the leading ``_``."""
-        rebases, binds = self._fixups
-        out = [Relocation(addr, "relative", None, target) for addr, target in rebases.items()]
-        out += [Relocation(b.addr, self._bind_kind(b.addr), b.symbol[1:] if b.symbol.startswith("_") else b.symbol,
-                           b.addend) for b in binds]
-        return out
+    def _bind_relocations(self) -> list[Relocation]:
+        """The binds as relocations: ``glob_dat`` in non-lazy pointer sections, ``jump_slot`` in lazy ones,
+        ``abs`` elsewhere; symbol names without the leading ``_``."""
+        return [Relocation(b.addr, self._bind_kind(b.addr), b.symbol.removeprefix("_"), b.addend)
+                for b in self._fixups[1]]
+
+    @cached_property
+    def relocation_table(self) -> RelocationTable:
+        """Rebases as ``relative`` (addend = target at base 0), then the binds (``_bind_relocations``)."""
+        rebases = self._fixups[0]
+        binds = RelocationTable.of(self._bind_relocations)
+        return RelocationTable([*rebases, *binds.offsets], [RELATIVE] * len(rebases) + list(binds.kinds),
+                               [0] * len(rebases) + list(binds.symbols), [*rebases.values(), *binds.addends],
+                               binds.names)
 
     @cached_property
     def _binds_at(self) -> dict[int, Relocation]:
-        return {r.offset: r for r in self.relocations if r.kind != "relative"}
+        return {r.offset: r for r in self._bind_relocations}
 
     def pointer(self, addr: int) -> int:
         """The word at ``addr`` at load base 0: a rebase's target, a bind to a symbol defined here resolved
         (an import counts as address 0 plus its addend), otherwise the bytes as stored."""
         bind = self._binds_at.get(addr)
         if bind is not None:
-            sym = self.symbols.get(bind.symbol or "")
-            base = sym.value if sym is not None and sym.kind != "undefined" else 0
-            return (base + bind.addend) & macho_dyld.MASK64
+            return (self.defined.get(bind.symbol or "", 0) + bind.addend) & macho_dyld.MASK64
         target = self._fixups[0].get(addr)
         if target is not None:
             return target

@@ -55,17 +55,32 @@ class _Stream:
 
     def leb(self, signed: bool) -> int:
         """An unsigned or signed LEB128 number."""
+        data, pos = self.data, self.pos
         value = shift = 0
         while True:
-            b = self.byte()
+            if pos >= len(data):
+                self.pos = pos
+                raise self.corrupt("truncated opcode stream")
+            b = data[pos]
+            pos += 1
             value |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
+                self.pos = pos
                 return value - (1 << shift) if signed and b & 0x40 else value
             if shift > 70:
+                self.pos = pos
                 raise self.corrupt("LEB128 number too long")
 
     def uleb(self) -> int:
+        data, pos = self.data, self.pos
+        if pos + 1 < len(data):  # most are one or two bytes
+            if data[pos] < 0x80:
+                self.pos = pos + 1
+                return data[pos]
+            if data[pos + 1] < 0x80:
+                self.pos = pos + 2
+                return data[pos] & 0x7F | data[pos + 1] << 7
         return self.leb(signed=False)
 
     def sleb(self) -> int:
@@ -110,39 +125,57 @@ class _Cursor:
             raise self.stream.corrupt("more fixups than the file has pointer slots")
         return self.addr
 
+    def run(self, count: int, step: int) -> Sequence[int]:
+        """The addresses of ``count`` fixups ``step`` bytes apart from the current one, each checked as
+        ``take`` checks it, leaving the cursor after the last: a range when the run lies in its segment,
+        else taken one at a time (to fail where ``take`` does)."""
+        step &= MASK64
+        seg, first = self.segment, self.addr
+        last = first + (count - 1) * step
+        if (seg is None or not 0 < count <= self.left or not step or first < seg.vmaddr
+                or last > min(MASK64, seg.vmaddr + seg.vmsize - self.ptr_size)):
+            return [self._take_and_advance(step) for _ in range(count)]
+        self.left -= count
+        self.addr = (last + step) & MASK64
+        return range(first, last + 1, step)
+
+    def _take_and_advance(self, step: int) -> int:
+        addr = self.take()
+        self.advance(step)
+        return addr
+
 
 def rebases(path: str, data: bytes, segments: Sequence[Segment], ptr_size: int, limit: int) -> list[int]:
-    """Every address the rebase stream ``data`` slides (all of type pointer)."""
+    """Every address the rebase stream ``data`` slides (all of type pointer). The opcodes are tested most
+    frequent first: Go plugins' streams are mostly ADD_ADDR_IMM_SCALED and DO_REBASE_IMM_TIMES."""
     s = _Stream(path, "rebase", data)
     cur = _Cursor(s, segments, ptr_size, limit)
     out: list[int] = []
     while s.pos < len(data):
-        b = s.byte()
+        b = data[s.pos]
+        s.pos += 1
         op, imm = b & L.REBASE_OPCODE_MASK, b & L.REBASE_IMMEDIATE_MASK
-        if op == L.REBASE_OPCODE_DONE:
-            break
-        if op == L.REBASE_OPCODE_SET_TYPE_IMM:
-            if imm != L.REBASE_TYPE_POINTER:
-                raise s.corrupt(f"unsupported rebase type {imm}")
-        elif op == L.REBASE_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB:
-            cur.set(imm, s.uleb())
-        elif op == L.REBASE_OPCODE_ADD_ADDR_ULEB:
-            cur.advance(s.uleb())
-        elif op == L.REBASE_OPCODE_ADD_ADDR_IMM_SCALED:
-            cur.advance(imm * ptr_size)
-        elif op in (L.REBASE_OPCODE_DO_REBASE_IMM_TIMES, L.REBASE_OPCODE_DO_REBASE_ULEB_TIMES):
-            count = imm if op == L.REBASE_OPCODE_DO_REBASE_IMM_TIMES else s.uleb()
-            for _ in range(count):
-                out.append(cur.take())
-                cur.advance(ptr_size)
+        if op == L.REBASE_OPCODE_ADD_ADDR_IMM_SCALED:
+            cur.addr = (cur.addr + imm * ptr_size) & MASK64
+        elif op == L.REBASE_OPCODE_DO_REBASE_IMM_TIMES:
+            out += cur.run(imm, ptr_size)
         elif op == L.REBASE_OPCODE_DO_REBASE_ADD_ADDR_ULEB:
             out.append(cur.take())
             cur.advance(s.uleb() + ptr_size)
         elif op == L.REBASE_OPCODE_DO_REBASE_ULEB_TIMES_SKIPPING_ULEB:
             count, skip = s.uleb(), s.uleb()
-            for _ in range(count):
-                out.append(cur.take())
-                cur.advance(skip + ptr_size)
+            out += cur.run(count, skip + ptr_size)
+        elif op == L.REBASE_OPCODE_DO_REBASE_ULEB_TIMES:
+            out += cur.run(s.uleb(), ptr_size)
+        elif op == L.REBASE_OPCODE_ADD_ADDR_ULEB:
+            cur.advance(s.uleb())
+        elif op == L.REBASE_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB:
+            cur.set(imm, s.uleb())
+        elif op == L.REBASE_OPCODE_SET_TYPE_IMM:
+            if imm != L.REBASE_TYPE_POINTER:
+                raise s.corrupt(f"unsupported rebase type {imm}")
+        elif op == L.REBASE_OPCODE_DONE:
+            break
         else:
             raise s.corrupt(f"unknown rebase opcode {b:#x}")
     return out
@@ -204,7 +237,7 @@ def binds(path: str, what: str, data: bytes, segments: Sequence[Segment], ptr_si
 def export_names(path: str, data: bytes) -> set[str]:
     """Every name in the export trie ``data`` (as the file spells it, with its ``_``)."""
     s = _Stream(path, "export", data)
-    names: set[str] = set()
+    names: list[bytes] = []
     seen: set[int] = set()
     todo = [(0, b"")] if data else []
     while todo:
@@ -215,7 +248,7 @@ def export_names(path: str, data: bytes) -> set[str]:
         s.pos = node
         info_size = s.uleb()
         if info_size:
-            names.add(prefix.decode("utf-8", "replace"))
+            names.append(prefix)
         s.pos += info_size
         for _ in range(s.byte()):
             end = data.find(b"\0", s.pos)
@@ -224,4 +257,4 @@ def export_names(path: str, data: bytes) -> set[str]:
             label = data[s.pos:end]
             s.pos = end + 1
             todo.append((s.uleb(), prefix + label))
-    return names
+    return {name.decode("utf-8", "replace") for name in names}

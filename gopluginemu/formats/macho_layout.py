@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import struct
 from collections import namedtuple
-from typing import Any
+from typing import Any, Literal, Sequence
+
+from gopluginemu.formats import bulk
 
 
 class Layout:
@@ -20,10 +22,24 @@ class Layout:
         self.struct = struct.Struct(order + "".join(code for _, code in fields))
         self.size = self.struct.size
         self.tuple = namedtuple(name, [field for field, _ in fields])  # type: ignore[misc]
+        self.byte_order: Literal["little", "big"] = "little" if order == "<" else "big"
+        codes = [code for _, code in fields]
+        # field -> (byte offset, struct code)
+        self.fields = {field: (struct.calcsize(order + "".join(codes[:i])), code)
+                       for i, (field, code) in enumerate(fields)}
 
     def unpack(self, data: bytes, offset: int) -> Any:
         """The struct at ``offset`` as a named tuple; ``struct.error`` when ``data`` is too short."""
         return self.tuple._make(self.struct.unpack_from(data, offset))
+
+    def column(self, data: bytes, field: str) -> Sequence[int]:
+        """``field`` of each struct in ``data`` (an array of them), read in bulk; the field is an integer
+        aligned to its size within the struct, as C lays them out."""
+        offset, code = self.fields[field]
+        if code == "B":
+            return data[offset :: self.size]
+        item = struct.calcsize(code)
+        return bulk.words(data, code, self.byte_order)[offset // item :: self.size // item]
 
 
 MACH_HEADER_64 = Layout("mach_header_64", (

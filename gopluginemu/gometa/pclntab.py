@@ -6,11 +6,13 @@ Decoded lazily from the moduledata's ``ftab``/``pclntable``/``funcnametab``/
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 from gopluginemu.errors import CorruptFileError
+from gopluginemu.formats import bulk
 from gopluginemu.gometa.layouts import Layout
 from gopluginemu.gometa.memory import Memory
 from gopluginemu.gometa.moduledata import ModuleData
@@ -55,20 +57,17 @@ class FuncTable:
             raise CorruptFileError(self.mem.obj.path, "pclntab offset out of range")
         return int.from_bytes(blob[off : off + 4], self.mem.order, signed=signed)
 
-    def _text_addr(self, off: int) -> int:
-        return self.md.words["text"] + off
-
     @cached_property
     def _entries(self) -> list[tuple[int, int]]:
         """(entry address, _func offset) for each function, plus the end address with offset -1."""
         L = self.layout
         size = L.size("functab")
         addr, count = self.md.slices["ftab"]
-        blob = self.mem.bytes(addr, count * size) if count else b""
-        e_off, f_off = L.off("functab", "entryoff"), L.off("functab", "funcoff")
-        out = []
-        for i in range(0, len(blob), size):
-            out.append((self._text_addr(self._u32(blob, i + e_off)), self._u32(blob, i + f_off)))
+        table = bulk.words(self.mem.bytes(addr, count * size) if count else b"", "I", self.mem.order)
+        step = size // 4  # functab is two uint32s: read as a column of uint32s each
+        text = self.md.words["text"]
+        entries = map(text.__add__, table[L.off("functab", "entryoff") // 4 :: step])
+        out = list(zip(entries, table[L.off("functab", "funcoff") // 4 :: step]))
         if out:
             out[-1] = (out[-1][0], -1)
         return out
@@ -81,8 +80,27 @@ class FuncTable:
             yield self._function(i)
 
     @cached_property
+    def _names(self) -> list[str]:
+        """Every function's name, in table order, decoded in bulk."""
+        nameoff = self.layout.off("_func", "nameOff")
+        read = struct.Struct(("<" if self.mem.order == "little" else ">") + "i").unpack_from
+        pclntable = self._tables["pclntable"]
+        try:
+            offsets = [read(pclntable, func_off + nameoff)[0] for _, func_off in self._entries[:-1]]
+        except struct.error:
+            raise CorruptFileError(self.mem.obj.path, "pclntab offset out of range") from None
+        path = self.mem.obj.path
+        return bulk.cstrings(self._tables["funcnametab"], offsets,
+                             lambda _: CorruptFileError(path, "function name offset out of range"))
+
+    @cached_property
     def _by_name(self) -> dict[str, int]:
-        return {self._name(i): i for i in range(len(self))}
+        return {name: i for i, name in enumerate(self._names)}
+
+    def names_and_entries(self) -> list[tuple[str, int]]:
+        """(name, entry address) of each function, in table order: what naming code needs, without
+        decoding each function's file and line."""
+        return list(zip(self._names, (entry for entry, _ in self._entries)))
 
     def by_name(self, name: str) -> Function | None:
         """The function called ``name`` (Go's spelling, e.g. ``main.Greet``), if any."""
