@@ -99,7 +99,7 @@ class EmuMachine:
         self.tls = self.private.alloc(0x1000 + bias, 0x1000) + 0x800 + bias
         self.image: Image = map_image(self.cpu, obj, amem.IMAGE_BASE, self.libc.stub_for, self._tls_offset)
         if obj.format == "macho":
-            self.image.add_functions((f.name, f.entry) for f in binary.functions)
+            self.image.add_functions(binary.functions.names_and_entries())
         self.moduledata = self.image.base + binary.moduledata.addr
         self.tls_g = self._set_up_tls()
         self.cpu.hook_interrupts(self._on_syscall, self._on_breakpoint, self._on_trap)
