@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress
+from operator import add
 from typing import Literal, Sequence
 
 from gopluginemu.arch import Arch
@@ -53,6 +55,9 @@ class Relocation:
 
 
 RELOC_KINDS: tuple[RelocKind, ...] = ("relative", "abs", "glob_dat", "jump_slot", "tls_tpoff")
+# kind -> what the addend A is added to: "B" the load base, "S" the symbol's address (a defined
+# symbol's in the image, an import's wherever the loader binds it), "T" the symbol's thread-pointer offset
+RELOCATIONS: dict[RelocKind, str] = {"relative": "B", "abs": "S", "glob_dat": "S", "jump_slot": "S", "tls_tpoff": "T"}
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,41 @@ class ObjectFile:
         return [name for name, sym in self.dynamic_symbols.items() if sym.kind == "func" and name in self.dynamic_defined]
 
     @cached_property
+    def defined(self) -> dict[str, int]:
+        """Name -> link-time value of each symbol a relocation's symbol binds to within the file
+        (and a loader names): the defined dynamic symbols, unless a reader says otherwise."""
+        return self.dynamic_defined
+
+    @cached_property
+    def defined_functions(self) -> list[str]:
+        """The names in ``defined`` that are functions'."""
+        return self.dynamic_functions
+
+    @cached_property
+    def relocation_values(self) -> list[int]:
+        """Each relocation's value at load base 0 with its symbol bound within the file (``defined``):
+        the addend, plus the symbol's value for the kinds that add one ("S" in ``RELOCATIONS``). A
+        loader adds its base to all but ``late_relocations``, whose values it works out itself."""
+        table = self.relocation_table
+        defined = self.defined
+        bound = [0 if v is None else v for v in map(defined.get, table.names[1:])]
+        zeros = [0] * len(table.names)
+        per_kind = [[0, *bound] if RELOCATIONS[kind] == "S" else zeros for kind in RELOC_KINDS]
+        return list(map(add, map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols), table.addends))
+
+    @cached_property
+    def late_relocations(self) -> list[int]:
+        """Indices of the relocations whose value depends on more than the load base: TLS ones, and
+        those of an "S" kind whose symbol the file does not define (an import, or no symbol at all)."""
+        table = self.relocation_table
+        defined = self.defined
+        unbound = [True, *(name not in defined for name in table.names[1:])]
+        never, always = [False] * len(unbound), [True] * len(unbound)
+        per_kind = [{"B": never, "S": unbound, "T": always}[RELOCATIONS[kind]] for kind in RELOC_KINDS]
+        late = map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols)
+        return list(compress(range(len(table)), late))
+
+    @cached_property
     def local_entries(self) -> dict[int, int]:
         """Value of a defined function symbol -> bytes from it to the local entry (ppc64 ELFv2 only:
         see ``Symbol.local_entry``); empty where the CPU has no local entries."""
@@ -183,13 +223,14 @@ class ObjectFile:
         raise NotImplementedError
 
     @cached_property
-    def _relocation_index(self) -> dict[int, int]:
+    def relocation_index(self) -> dict[int, int]:
+        """Offset -> index of the relocation that patches the word there (the last, if several do)."""
         offsets = self.relocation_table.offsets
         return dict(zip(offsets, range(len(offsets))))
 
     def relocation_at(self, addr: int) -> Relocation | None:
         """The dynamic relocation that patches the word at ``addr``, if any (the last, if several do)."""
-        i = self._relocation_index.get(addr)
+        i = self.relocation_index.get(addr)
         return None if i is None else self.relocation_table.at(i)
 
     @cached_property

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from gopluginemu.arch import by_elf_machine
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
-from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, RelocationTable, Section, Symbol
+from gopluginemu.formats.base import RELOC_KINDS, RELOCATIONS, ObjectFile, RelocationTable, Section, Symbol
 
 # ELF64 records (byte order prefix added per file), from the System V gABI.
 EHDR = "16sHHIQQQIHHHHHH"  # ident type machine version entry phoff shoff flags ehsize phentsize phnum shentsize shnum shstrndx
@@ -307,9 +307,7 @@ class ELFFile(ObjectFile):
         return chunk + bytes(size - len(chunk))
 
     def pointer(self, addr: int) -> int:
-        rel = self.relocation_at(addr)
-        if rel is None or rel.kind == "tls_tpoff":
+        i = self.relocation_index.get(addr)
+        if i is None or RELOCATIONS[RELOC_KINDS[self.relocation_table.kinds[i]]] == "T":
             return int.from_bytes(self.read(addr, self.ptr_size), self.byte_order)
-        if rel.kind == "relative":
-            return rel.addend
-        return self.dynamic_defined.get(rel.symbol or "", 0) + rel.addend
+        return self.relocation_values[i]

@@ -202,6 +202,16 @@ class MachOFile(ObjectFile):
         return {n[1:] if n.startswith("_") else n for n in macho_dyld.export_names(self.path, blob)}
 
     @cached_property
+    def defined(self) -> dict[str, int]:
+        """Every defined symbol of the table: Mach-O exports only a few runtime symbols
+        (machoShouldExport), so a loader binds to and names the whole table's."""
+        return {s.name: s.value for s in self.symbols.values() if s.kind != "undefined"}
+
+    @cached_property
+    def defined_functions(self) -> list[str]:
+        return [s.name for s in self.symbols.values() if s.kind == "func"]
+
+    @cached_property
     def symbols(self) -> dict[str, Symbol]:
         """The ``LC_SYMTAB`` symbols (debug stabs skipped); sizes run to the next symbol in the same section.
         A defined symbol is ``dynamic`` when the export trie has it (zig marks some exported ones private

@@ -20,7 +20,7 @@ from unicorn import UC_PROT_ALL
 from gopluginemu.engines.emulate.cpu import CPU
 from gopluginemu.engines.emulate.memory import PAGE, page_up
 from gopluginemu.errors import CorruptFileError
-from gopluginemu.formats.base import RELOC_KINDS, ObjectFile
+from gopluginemu.formats.base import RELOC_KINDS, RELOCATIONS, ObjectFile
 
 
 @dataclass
@@ -73,11 +73,6 @@ class Image:
         self.memory = None
 
 
-# kind -> what the addend A is added to: "B" the load base, "S" the symbol's address (a defined
-# symbol's in the image, an import's stub), "T" the symbol's thread-pointer offset
-RELOCATIONS: dict[str, str] = {"relative": "B", "abs": "S", "glob_dat": "S", "jump_slot": "S", "tls_tpoff": "T"}
-
-
 def map_image(
     cpu: CPU,
     obj: ObjectFile,
@@ -97,17 +92,9 @@ def map_image(
     image = bytearray(hi)  # Unicorn maps it in place (memory malloc reuses costs no page faults)
     for addr, data in obj.file_ranges:
         image[addr : addr + len(data)] = data
-    # ELF: the dynamic symbols are all the loader and the runtime services need (a stripped
-    # plugin has nothing else), and decoding them alone keeps open fast. Mach-O exports only a
-    # few runtime symbols (machoShouldExport), so there it takes the whole symbol table.
-    if obj.format == "elf":
-        defined, functions = obj.dynamic_defined, obj.dynamic_functions
-    else:
-        defined = {s.name: s.value for s in obj.symbols.values() if s.kind != "undefined"}
-        functions = [s.name for s in obj.symbols.values() if s.kind == "func"]
-    _relocate(obj, image, base, defined, resolve_import, tls_offset)
+    _relocate(obj, image, base, resolve_import, tls_offset)
     cpu.uc.mem_map_ptr(base, hi, UC_PROT_ALL, _address_of(image))
-    return Image(obj, base, hi, defined, functions, obj.local_entries, memory=image)
+    return Image(obj, base, hi, obj.defined, obj.defined_functions, obj.local_entries, memory=image)
 
 
 def _address_of(memory: bytearray) -> int:
@@ -116,52 +103,42 @@ def _address_of(memory: bytearray) -> int:
     return ctypes.addressof(ctypes.c_char.from_buffer(memory))
 
 
-def _relocate(obj: ObjectFile, image: bytearray, base: int, defined: dict[str, int],
-              resolve_import: Callable[[str], int], tls_offset: Callable[[int], int]) -> None:
-    """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses), in
-    file order; imports are resolved in order of first use. The values are computed and stored
-    in bulk: per kind, a table of each symbol's operand."""
+def _relocate(obj: ObjectFile, image: bytearray, base: int, resolve_import: Callable[[str], int],
+              tls_offset: Callable[[int], int]) -> None:
+    """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses): the
+    file's values at base 0 moved to ``base``, stored in bulk in file order, then the few that bind
+    an import or a TLS offset worked out one by one (imports resolved in order of first use) and
+    stored where no later relocation overwrites them."""
     table = obj.relocation_table
     if not len(table):
         return
-    names = table.names
-    link: list[int | None] = [None] * len(names)  # link-time value of each defined symbol used
-    address = [0] * len(names)
-    for i in dict.fromkeys(table.symbols):
-        name = names[i]
-        if name is None:
-            continue
-        value = link[i] = defined.get(name)
-        address[i] = resolve_import(name) if value is None else base + value
-    tls = _OnDemand(lambda i: 0 if link[i] is None else tls_offset(link[i]))  # few relocations are TLS ones
-    operand = {"B": [base] * len(names), "S": address, "T": tls}
-    per_kind = [operand[RELOCATIONS[kind]] for kind in RELOC_KINDS]
-    values = [of[s] + a for of, s, a in zip(map(per_kind.__getitem__, table.kinds), table.symbols, table.addends)]
-    _store(obj, image, table.offsets, values)
+    _store(obj, image, table.offsets, lambda: map(base.__add__, obj.relocation_values))
+    names, defined, last = table.names, obj.defined, obj.relocation_index
+    late_offsets, late_values = [], []
+    for i in obj.late_relocations:
+        name = names[table.symbols[i]]
+        if RELOCATIONS[RELOC_KINDS[table.kinds[i]]] == "T":
+            value = None if name is None else defined.get(name)
+            operand = 0 if value is None else tls_offset(value)
+        else:
+            operand = 0 if name is None else resolve_import(name)
+        if last[table.offsets[i]] == i:
+            late_offsets.append(table.offsets[i])
+            late_values.append(operand + table.addends[i])
+    _store(obj, image, late_offsets, lambda: late_values)
 
 
-class _OnDemand(dict):
-    """A table whose entries are computed when first read."""
-
-    def __init__(self, compute: Callable[[int], int]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, key: int) -> int:
-        value = self[key] = self.compute(key)
-        return value
-
-
-def _store(obj: ObjectFile, image: bytearray, offsets: Sequence[int], values: list[int]) -> None:
-    """Store pointer-sized ``values`` at ``offsets`` of ``image`` in the file's byte order, in order;
-    a value outside the word's range wraps as the word store would (checked only on failure)."""
+def _store(obj: ObjectFile, image: bytearray, offsets: Sequence[int], values: Callable[[], Iterable[int]]) -> None:
+    """Store the pointer-sized words ``values()`` gives at ``offsets`` of ``image`` in the file's byte
+    order, in order; a value outside the word's range wraps as the word store would (checked only on
+    failure: then ``values()`` is asked again)."""
     word = obj.ptr_size
     store = struct.Struct(("<" if obj.byte_order == "little" else ">") + ("Q" if word == 8 else "I")).pack_into
     try:
-        deque(map(store, repeat(image), offsets, values), 0)
+        deque(map(store, repeat(image), offsets, values()), 0)
     except struct.error:
         bad = next((o for o in offsets if o > len(image) - word), None)
         if bad is not None:
             raise CorruptFileError(obj.path, f"relocation at {bad:#x} outside the image") from None
         mask = (1 << 8 * word) - 1
-        deque(map(store, repeat(image), offsets, map(mask.__and__, values)), 0)
+        deque(map(store, repeat(image), offsets, map(mask.__and__, values())), 0)
