@@ -15,6 +15,7 @@ from operator import add
 from typing import Literal, Sequence
 
 from gopluginemu.arch import Arch
+from gopluginemu.formats.tables import decoded
 
 RelocKind = Literal["relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"]
 
@@ -107,6 +108,12 @@ class ObjectFile:
     arch: Arch
     data: bytes  # the whole file
 
+    @cached_property
+    def tables(self) -> dict[str, object]:
+        """Where ``@decoded`` properties keep their values: ``open_object`` gives the file's entry in
+        ``formats.tables``, shared with other objects of the same unchanged file."""
+        return {}
+
     @property
     def byte_order(self) -> Literal["little", "big"]:
         return self.arch.byte_order
@@ -134,33 +141,33 @@ class ObjectFile:
         table = self.relocation_table
         return [table.at(i) for i in range(len(table))]
 
-    @cached_property
+    @decoded
     def relocation_table(self) -> RelocationTable:
         """The dynamic relocations in bulk (``relocations`` as objects); a reader defines one of the two."""
         return RelocationTable.of(self.relocations)
 
-    @cached_property
+    @decoded
     def dynamic_defined(self) -> dict[str, int]:
         """Name -> value of each defined dynamic symbol (``dynamic_symbols`` without the objects)."""
         return {name: sym.value for name, sym in self.dynamic_symbols.items() if sym.kind != "undefined"}
 
-    @cached_property
+    @decoded
     def dynamic_functions(self) -> list[str]:
         """The names in ``dynamic_defined`` that are functions'."""
         return [name for name, sym in self.dynamic_symbols.items() if sym.kind == "func" and name in self.dynamic_defined]
 
-    @cached_property
+    @decoded
     def defined(self) -> dict[str, int]:
         """Name -> link-time value of each symbol a relocation's symbol binds to within the file
         (and a loader names): the defined dynamic symbols, unless a reader says otherwise."""
         return self.dynamic_defined
 
-    @cached_property
+    @decoded
     def defined_functions(self) -> list[str]:
         """The names in ``defined`` that are functions'."""
         return self.dynamic_functions
 
-    @cached_property
+    @decoded
     def relocation_values(self) -> list[int]:
         """Each relocation's value at load base 0 with its symbol bound within the file (``defined``):
         the addend, plus the symbol's value for the kinds that add one ("S" in ``RELOCATIONS``). A
@@ -172,7 +179,7 @@ class ObjectFile:
         per_kind = [[0, *bound] if RELOCATIONS[kind] == "S" else zeros for kind in RELOC_KINDS]
         return list(map(add, map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols), table.addends))
 
-    @cached_property
+    @decoded
     def late_relocations(self) -> list[int]:
         """Indices of the relocations whose value depends on more than the load base: TLS ones, and
         those of an "S" kind whose symbol the file does not define (an import, or no symbol at all)."""
@@ -222,7 +229,7 @@ class ObjectFile:
         """The pointer-sized word at ``addr`` with the relocation there applied at load base 0."""
         raise NotImplementedError
 
-    @cached_property
+    @decoded
     def relocation_index(self) -> dict[int, int]:
         """Offset -> index of the relocation that patches the word there (the last, if several do)."""
         offsets = self.relocation_table.offsets
@@ -233,7 +240,7 @@ class ObjectFile:
         i = self.relocation_index.get(addr)
         return None if i is None else self.relocation_table.at(i)
 
-    @cached_property
+    @decoded
     def _symbol_index(self) -> dict[int, str]:
         index: dict[int, str] = {}
         for sym in sorted(self.symbols.values(), key=lambda s: not s.dynamic):

@@ -12,7 +12,6 @@ import struct
 import sys
 from array import array
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import compress, repeat
 from operator import not_
 from typing import NamedTuple
@@ -20,6 +19,7 @@ from typing import NamedTuple
 from gopluginemu.arch import by_elf_machine
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
 from gopluginemu.formats.base import RELOC_KINDS, RELOCATIONS, ObjectFile, RelocationTable, Section, Symbol
+from gopluginemu.formats.tables import decoded
 
 # ELF64 records (byte order prefix added per file), from the System V gABI.
 EHDR = "16sHHIQQQIHHHHHH"  # ident type machine version entry phoff shoff flags ehsize phentsize phnum shentsize shnum shstrndx
@@ -121,7 +121,7 @@ class ELFFile(ObjectFile):
             raise CorruptFileError(self.path, f"{what} lies outside the file (truncated?)")
         return self.data[off : off + size]
 
-    @cached_property
+    @decoded
     def _shdrs(self) -> list[tuple]:
         table = self._bytes(self._shoff, self._shnum * self._shentsize, "section header table")
         return list(struct.iter_unpack(self._e + SHDR, table))
@@ -142,7 +142,7 @@ class ELFFile(ObjectFile):
 
     # -- ObjectFile ------------------------------------------------------------------------
 
-    @cached_property
+    @decoded
     def segments(self) -> list[Segment]:
         """The PT_LOAD segments, by address."""
         table = self._bytes(self._phoff, self._phnum * self._phentsize, "program header table")
@@ -154,7 +154,7 @@ class ELFFile(ObjectFile):
                 segs.append(Segment(vaddr, memsz, offset, filesz))
         return sorted(segs, key=lambda s: s.vaddr)
 
-    @cached_property
+    @decoded
     def load_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.memsz) for s in self.segments]
 
@@ -163,7 +163,7 @@ class ELFFile(ObjectFile):
         data = memoryview(self.data)
         return [(s.vaddr, data[s.offset : s.offset + s.filesz]) for s in self.segments]
 
-    @cached_property
+    @decoded
     def sections(self) -> list[Section]:
         if not self._shdrs:
             return []
@@ -213,11 +213,11 @@ class ELFFile(ObjectFile):
     def _symbol_table(self, sh_type: int) -> list[RawSymbol]:
         return list(map(RawSymbol, *self._symbol_columns(sh_type)))
 
-    @cached_property
+    @decoded
     def _dynsym_columns(self) -> SymbolColumns:
         return self._symbol_columns(SHT_DYNSYM)
 
-    @cached_property
+    @decoded
     def dynsym(self) -> list[RawSymbol]:
         """``.dynsym`` in table order (relocations refer to it by index)."""
         return list(map(RawSymbol, *self._dynsym_columns))
@@ -234,20 +234,20 @@ class ELFFile(ObjectFile):
             local = _ppc64_local_entry(s.other) if ppc64 else 0
             out[s.name] = Symbol(s.name, s.value, s.size, kind, dynamic or (old is not None and old.dynamic), local)
 
-    @cached_property
+    @decoded
     def dynamic_symbols(self) -> dict[str, Symbol]:
         out: dict[str, Symbol] = {}
         self._add(out, self.dynsym, True)
         return out
 
-    @cached_property
+    @decoded
     def symbols(self) -> dict[str, Symbol]:
         out: dict[str, Symbol] = {}
         self._add(out, self._symbol_table(SHT_SYMTAB), False)
         self._add(out, self.dynsym, True)
         return out
 
-    @cached_property
+    @decoded
     def relocation_table(self) -> RelocationTable:
         """Every RELA section's entries of a kind the arch knows, decoded in bulk."""
         codes = {t: RELOC_KINDS.index(k) for t, k in self.arch.elf_relocs.items()}
@@ -274,7 +274,7 @@ class ELFFile(ObjectFile):
             raise CorruptFileError(self.path, f"relocation at {offsets[bad]:#x} names symbol {symbols[bad]} beyond .dynsym")
         return RelocationTable(offsets, kinds, symbols, addends, names)
 
-    @cached_property
+    @decoded
     def dynamic_defined(self) -> dict[str, int]:
         cols = self._dynsym_columns
         defined = list(map(bool, cols.shndx))  # SHN_UNDEF is 0
@@ -282,18 +282,18 @@ class ELFFile(ObjectFile):
         out.pop("", None)
         return out
 
-    @cached_property
+    @decoded
     def dynamic_functions(self) -> list[str]:
         cols = self._dynsym_columns
         return list(filter(self.dynamic_defined.__contains__, compress(cols.names, cols.info.translate(IS_FUNC))))
 
-    @cached_property
+    @decoded
     def local_entries(self) -> dict[int, int]:
         if self.arch.elf_machine != EM_PPC64:
             return {}
         return {s.value: s.local_entry for s in self.dynamic_symbols.values() if s.local_entry and s.kind != "undefined"}
 
-    @cached_property
+    @decoded
     def _seg_starts(self) -> list[int]:
         return [s.vaddr for s in self.segments]
 

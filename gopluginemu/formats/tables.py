@@ -1,0 +1,60 @@
+"""Tables decoded from an object file, kept for the rest of the process while the file is unchanged.
+
+Opening a plugin again (a new ``Session``) decodes the same symbol and relocation tables from the
+same bytes. An ``ObjectFile`` property declared ``@decoded`` also keeps its value in the file's
+entry here, so the next ``ObjectFile`` of the unchanged file takes it instead of decoding it again.
+
+An entry is keyed by the file's identity: its path, device, inode, size and modification and
+change times (ns), taken before and after the file was read (a file that changed meanwhile gets no
+entry). A file rewritten since has a new identity and is decoded afresh. Only values decoded from
+the file's bytes alone are kept: never the bytes, never anything of an emulated process. They are
+shared between ``ObjectFile``s, so nothing may change them. An entry takes about 3 MiB for a
+4 MiB plugin (its symbol and relocation tables and their indexes); at most ``MAX_FILES`` files are
+kept, the one opened longest ago goes first.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from functools import cached_property
+
+MAX_FILES = 4
+
+Identity = tuple[str, int, int, int, int, int]
+
+_entries: OrderedDict[Identity, dict[str, object]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def identity(path: str, st: os.stat_result) -> Identity:
+    """What names one version of a file: a rewrite changes the inode or the times."""
+    return (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def entry(key: Identity | None) -> dict[str, object]:
+    """The shared tables of the file with identity ``key`` (a private, empty one for None)."""
+    if key is None:
+        return {}
+    with _lock:
+        tables = _entries.pop(key, None)
+        _entries[key] = tables = {} if tables is None else tables
+        while len(_entries) > MAX_FILES:
+            _entries.popitem(last=False)
+    return tables
+
+
+class decoded(cached_property):  # noqa: N801 - used like cached_property
+    """A ``cached_property`` whose value depends on the file's bytes alone: it is also kept in the
+    object's ``tables`` (the file's shared entry) and taken from there when already decoded."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        tables = obj.tables
+        value = tables.get(self.attrname, tables)
+        if value is tables:
+            value = tables[self.attrname] = self.func(obj)
+        obj.__dict__[self.attrname] = value
+        return value
