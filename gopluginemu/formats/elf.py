@@ -299,11 +299,13 @@ class ELFFile(ObjectFile):
 
     def read(self, addr: int, size: int) -> bytes:
         i = bisect.bisect_right(self._seg_starts, addr) - 1
-        if i < 0 or size < 0 or addr + size > self.segments[i].vaddr + self.segments[i].memsz:
+        seg = self.segments[i] if i >= 0 else None
+        if seg is None or size < 0 or addr + size > seg.vaddr + seg.memsz:
             raise CorruptFileError(self.path, f"address range {addr:#x}+{size:#x} is not mapped")
-        seg = self.segments[i]
-        rel = addr - seg.vaddr
-        chunk = self.data[seg.offset + rel : seg.offset + min(rel + size, seg.filesz)] if rel < seg.filesz else b""
+        start, end = seg.offset + addr - seg.vaddr, seg.offset + seg.filesz
+        if start + size <= end:  # the common case: all of it in the file
+            return self.data[start : start + size]
+        chunk = self.data[start:end] if start < end else b""
         return chunk + bytes(size - len(chunk))
 
     def pointer(self, addr: int) -> int:
