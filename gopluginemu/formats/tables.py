@@ -1,8 +1,9 @@
 """Tables decoded from an object file, kept for the rest of the process while the file is unchanged.
 
 Opening a plugin again (a new ``Session``) decodes the same symbol and relocation tables from the
-same bytes. An ``ObjectFile`` property declared ``@decoded`` also keeps its value in the file's
-entry here, so the next ``ObjectFile`` of the unchanged file takes it instead of decoding it again.
+same bytes. A property declared ``@decoded`` (of an ``ObjectFile``, or of a ``GoBinary`` reading
+Go metadata from it) also keeps its value in the file's entry here, so the next object of the
+unchanged file takes it instead of decoding it again.
 
 An entry is keyed by the file's identity: its path, device, inode, size and modification and
 change times (ns), taken before and after the file was read (a file that changed meanwhile gets no
@@ -48,14 +49,19 @@ def entry(key: Identity | None) -> dict[str, object]:
 
 class decoded(cached_property):  # noqa: N801 - used like cached_property
     """A ``cached_property`` whose value depends on the file's bytes alone: it is also kept in the
-    object's ``tables`` (the file's shared entry) and taken from there when already decoded."""
+    object's ``tables`` (the file's shared entry, under the class and property name) and taken
+    from there when already decoded."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        super().__set_name__(owner, name)
+        self.key = f"{owner.__qualname__}.{name}"
 
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
         tables = obj.tables
-        value = tables.get(self.attrname, tables)
+        value = tables.get(self.key, tables)
         if value is tables:
-            value = tables[self.attrname] = self.func(obj)
+            value = tables[self.key] = self.func(obj)
         obj.__dict__[self.attrname] = value
         return value
