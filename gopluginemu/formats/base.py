@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress
-from operator import add
+from itertools import compress, repeat
+from operator import add, not_
 from typing import Literal, Sequence
 
 from gopluginemu.arch import Arch
@@ -174,9 +174,9 @@ class ObjectFile:
         loader adds its base to all but ``late_relocations``, whose values it works out itself."""
         table = self.relocation_table
         defined = self.defined
-        bound = [0 if v is None else v for v in map(defined.get, table.names[1:])]
+        bound = [0, *map(defined.get, table.names[1:], repeat(0))]
         zeros = [0] * len(table.names)
-        per_kind = [[0, *bound] if RELOCATIONS[kind] == "S" else zeros for kind in RELOC_KINDS]
+        per_kind = [bound if RELOCATIONS[kind] == "S" else zeros for kind in RELOC_KINDS]
         return list(map(add, map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols), table.addends))
 
     @decoded
@@ -185,7 +185,7 @@ class ObjectFile:
         those of an "S" kind whose symbol the file does not define (an import, or no symbol at all)."""
         table = self.relocation_table
         defined = self.defined
-        unbound = [True, *(name not in defined for name in table.names[1:])]
+        unbound = [True, *map(not_, map(defined.__contains__, table.names[1:]))]
         never, always = [False] * len(unbound), [True] * len(unbound)
         per_kind = [{"B": never, "S": unbound, "T": always}[RELOCATIONS[kind]] for kind in RELOC_KINDS]
         late = map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols)
