@@ -102,6 +102,8 @@ def _host_memory(size: int) -> mmap.mmap:
     """``size`` zeroed, page-aligned bytes of host memory: fresh pages from the OS, faulted in at
     once where Linux offers MAP_POPULATE. Taking them from the Python heap instead made an open
     cost 0.5 to 3.5 ms more or less, as malloc happened to reuse freed memory or not."""
+    if not hasattr(mmap, "MAP_PRIVATE"):  # Windows: an anonymous mapping backed by the page file
+        return mmap.mmap(-1, size)
     return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0))
 
 
