@@ -129,7 +129,7 @@ def test_relocation_stores_wrap_and_stay_in_the_image(offset: int, value: int, s
     image = bytearray(4096)
     if stored is None:
         with pytest.raises(CorruptFileError, match=f"relocation at {offset:#x} outside the image"):
-            _store(obj, image, [0, offset], [1, value])
+            _store(obj, image, [0, offset], lambda: [1, value])
     else:
-        _store(obj, image, [0, offset], [1, value])
+        _store(obj, image, [0, offset], lambda: [1, value])
         assert struct.unpack_from("<QQ", image) == (1, stored)

@@ -6,6 +6,7 @@ import os
 import struct
 
 from gopluginemu.errors import BadMagicError, CorruptFileError, GoPluginError, UnreadableFileError
+from gopluginemu.formats import tables
 from gopluginemu.formats.base import ObjectFile, Relocation, Section, Symbol
 
 ELF_MAGIC = b"\x7fELF"
@@ -20,17 +21,34 @@ MACHO_MAGICS = (
 
 def read_file(path: str | os.PathLike[str]) -> bytes:
     """The whole file; a missing or unreadable file raises ``UnreadableFileError``."""
+    return _read(path)[0]
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[bytes, tables.Identity | None]:
+    """The whole file, and its identity if it did not change while it was read."""
     try:
         with open(path, "rb") as f:
-            return f.read()
+            before = os.fstat(f.fileno())
+            data = f.read()
+            after = os.fstat(f.fileno())
     except OSError as exc:
         raise UnreadableFileError(str(path), exc.strerror or type(exc).__name__) from None
+    key = tables.identity(os.fspath(path), before)
+    unchanged = key == tables.identity(os.fspath(path), after) and len(data) == after.st_size
+    return data, key if unchanged else None
 
 
 def open_object(path: str | os.PathLike[str]) -> ObjectFile:
-    """Open an ELF or Mach-O file, choosing the reader by its magic number."""
+    """Open an ELF or Mach-O file, choosing the reader by its magic number; tables decoded from the
+    same unchanged file before are taken from ``tables`` instead of being decoded again."""
     path = os.fspath(path)
-    data = read_file(path)
+    data, key = _read(path)
+    obj = _reader(path, data)
+    obj.tables = tables.entry(key)
+    return obj
+
+
+def _reader(path: str, data: bytes) -> ObjectFile:
     magic = data[:4]
     try:
         if magic == ELF_MAGIC:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress, repeat
+from operator import add, not_
 from typing import Literal, Sequence
 
 from gopluginemu.arch import Arch
+from gopluginemu.formats.tables import decoded
 
 RelocKind = Literal["relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"]
 SymbolKind = Literal["func", "object", "tls", "other", "undefined"]
@@ -54,6 +57,9 @@ class Relocation:
 
 
 RELOC_KINDS: tuple[RelocKind, ...] = ("relative", "abs", "glob_dat", "jump_slot", "tls_tpoff")
+# kind -> what the addend A is added to: "B" the load base, "S" the symbol's address (a defined
+# symbol's in the image, an import's wherever the loader binds it), "T" the symbol's thread-pointer offset
+RELOCATIONS: dict[RelocKind, str] = {"relative": "B", "abs": "S", "glob_dat": "S", "jump_slot": "S", "tls_tpoff": "T"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,12 @@ class ObjectFile:
     arch: Arch
     data: bytes  # the whole file
 
+    @cached_property
+    def tables(self) -> dict[str, object]:
+        """Where ``@decoded`` properties keep their values: ``open_object`` gives the file's entry in
+        ``formats.tables``, shared with other objects of the same unchanged file."""
+        return {}
+
     @property
     def byte_order(self) -> Literal["little", "big"]:
         return self.arch.byte_order
@@ -130,30 +142,55 @@ class ObjectFile:
         table = self.relocation_table
         return [table.at(i) for i in range(len(table))]
 
-    @cached_property
+    @decoded
     def relocation_table(self) -> RelocationTable:
         """The dynamic relocations in bulk (``relocations`` as objects); a reader defines one of the two."""
         return RelocationTable.of(self.relocations)
 
-    @cached_property
-    def defined(self) -> dict[str, int]:
-        """Name -> value of each defined symbol, static and dynamic (``symbols`` without the objects)."""
-        return {name: sym.value for name, sym in self.symbols.items() if sym.kind != "undefined"}
-
-    @cached_property
-    def defined_functions(self) -> list[str]:
-        """The names in ``defined`` that are functions'."""
-        return [name for name, sym in self.symbols.items() if sym.kind == "func"]
-
-    @cached_property
+    @decoded
     def dynamic_defined(self) -> dict[str, int]:
         """Name -> value of each defined dynamic symbol (``dynamic_symbols`` without the objects)."""
         return {name: sym.value for name, sym in self.dynamic_symbols.items() if sym.kind != "undefined"}
 
-    @cached_property
+    @decoded
     def dynamic_functions(self) -> list[str]:
         """The names in ``dynamic_defined`` that are functions'."""
         return [name for name, sym in self.dynamic_symbols.items() if sym.kind == "func" and name in self.dynamic_defined]
+
+    @decoded
+    def defined(self) -> dict[str, int]:
+        """Name -> link-time value of each symbol a relocation's symbol binds to within the file
+        (and a loader names): the defined dynamic symbols, unless a reader says otherwise."""
+        return self.dynamic_defined
+
+    @decoded
+    def defined_functions(self) -> list[str]:
+        """The names in ``defined`` that are functions'."""
+        return self.dynamic_functions
+
+    @decoded
+    def relocation_values(self) -> list[int]:
+        """Each relocation's value at load base 0 with its symbol bound within the file (``defined``):
+        the addend, plus the symbol's value for the kinds that add one ("S" in ``RELOCATIONS``). A
+        loader adds its base to all but ``late_relocations``, whose values it works out itself."""
+        table = self.relocation_table
+        defined = self.defined
+        bound = [0, *map(defined.get, table.names[1:], repeat(0))]
+        zeros = [0] * len(table.names)
+        per_kind = [bound if RELOCATIONS[kind] == "S" else zeros for kind in RELOC_KINDS]
+        return list(map(add, map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols), table.addends))
+
+    @decoded
+    def late_relocations(self) -> list[int]:
+        """Indices of the relocations whose value depends on more than the load base: TLS ones, and
+        those of an "S" kind whose symbol the file does not define (an import, or no symbol at all)."""
+        table = self.relocation_table
+        defined = self.defined
+        unbound = [True, *map(not_, map(defined.__contains__, table.names[1:]))]
+        never, always = [False] * len(unbound), [True] * len(unbound)
+        per_kind = [{"B": never, "S": unbound, "T": always}[RELOCATIONS[kind]] for kind in RELOC_KINDS]
+        late = map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols)
+        return list(compress(range(len(table)), late))
 
     @cached_property
     def local_entries(self) -> dict[int, int]:
@@ -193,17 +230,18 @@ class ObjectFile:
         """The pointer-sized word at ``addr`` with the relocation there applied at load base 0."""
         raise NotImplementedError
 
-    @cached_property
-    def _relocation_index(self) -> dict[int, int]:
+    @decoded
+    def relocation_index(self) -> dict[int, int]:
+        """Offset -> index of the relocation that patches the word there (the last, if several do)."""
         offsets = self.relocation_table.offsets
         return dict(zip(offsets, range(len(offsets))))
 
     def relocation_at(self, addr: int) -> Relocation | None:
         """The dynamic relocation that patches the word at ``addr``, if any (the last, if several do)."""
-        i = self._relocation_index.get(addr)
+        i = self.relocation_index.get(addr)
         return None if i is None else self.relocation_table.at(i)
 
-    @cached_property
+    @decoded
     def _symbol_index(self) -> dict[int, str]:
         index: dict[int, str] = {}
         for sym in sorted(self.symbols.values(), key=lambda s: not s.dynamic):

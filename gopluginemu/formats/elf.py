@@ -11,14 +11,14 @@ import bisect
 import struct
 from array import array
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import compress
 from typing import NamedTuple
 
 from gopluginemu.arch import by_elf_machine
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
 from gopluginemu.formats import bulk
-from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, RelocationTable, Section, Symbol
+from gopluginemu.formats.base import RELOC_KINDS, RELOCATIONS, ObjectFile, RelocationTable, Section, Symbol
+from gopluginemu.formats.tables import decoded
 
 # ELF64 records (byte order prefix added per file), from the System V gABI.
 EHDR = "16sHHIQQQIHHHHHH"  # ident type machine version entry phoff shoff flags ehsize phentsize phnum shentsize shnum shstrndx
@@ -120,7 +120,7 @@ class ELFFile(ObjectFile):
             raise CorruptFileError(self.path, f"{what} lies outside the file (truncated?)")
         return self.data[off : off + size]
 
-    @cached_property
+    @decoded
     def _shdrs(self) -> list[tuple]:
         table = self._bytes(self._shoff, self._shnum * self._shentsize, "section header table")
         return list(struct.iter_unpack(self._e + SHDR, table))
@@ -141,7 +141,7 @@ class ELFFile(ObjectFile):
 
     # -- ObjectFile ------------------------------------------------------------------------
 
-    @cached_property
+    @decoded
     def segments(self) -> list[Segment]:
         """The PT_LOAD segments, by address."""
         table = self._bytes(self._phoff, self._phnum * self._phentsize, "program header table")
@@ -153,7 +153,7 @@ class ELFFile(ObjectFile):
                 segs.append(Segment(vaddr, memsz, offset, filesz))
         return sorted(segs, key=lambda s: s.vaddr)
 
-    @cached_property
+    @decoded
     def load_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.memsz) for s in self.segments]
 
@@ -162,7 +162,7 @@ class ELFFile(ObjectFile):
         data = memoryview(self.data)
         return [(s.vaddr, data[s.offset : s.offset + s.filesz]) for s in self.segments]
 
-    @cached_property
+    @decoded
     def sections(self) -> list[Section]:
         if not self._shdrs:
             return []
@@ -200,11 +200,11 @@ class ELFFile(ObjectFile):
     def _symbol_table(self, sh_type: int) -> list[RawSymbol]:
         return list(map(RawSymbol, *self._symbol_columns(sh_type)))
 
-    @cached_property
+    @decoded
     def _dynsym_columns(self) -> SymbolColumns:
         return self._symbol_columns(SHT_DYNSYM)
 
-    @cached_property
+    @decoded
     def dynsym(self) -> list[RawSymbol]:
         """``.dynsym`` in table order (relocations refer to it by index)."""
         return list(map(RawSymbol, *self._dynsym_columns))
@@ -221,20 +221,20 @@ class ELFFile(ObjectFile):
             local = _ppc64_local_entry(s.other) if ppc64 else 0
             out[s.name] = Symbol(s.name, s.value, s.size, kind, dynamic or (old is not None and old.dynamic), local)
 
-    @cached_property
+    @decoded
     def dynamic_symbols(self) -> dict[str, Symbol]:
         out: dict[str, Symbol] = {}
         self._add(out, self.dynsym, True)
         return out
 
-    @cached_property
+    @decoded
     def symbols(self) -> dict[str, Symbol]:
         out: dict[str, Symbol] = {}
         self._add(out, self._symbol_table(SHT_SYMTAB), False)
         self._add(out, self.dynsym, True)
         return out
 
-    @cached_property
+    @decoded
     def relocation_table(self) -> RelocationTable:
         """Every RELA section's entries of a kind the arch knows, decoded in bulk."""
         codes = {t: RELOC_KINDS.index(k) for t, k in self.arch.elf_relocs.items()}
@@ -261,7 +261,7 @@ class ELFFile(ObjectFile):
             raise CorruptFileError(self.path, f"relocation at {offsets[bad]:#x} names symbol {symbols[bad]} beyond .dynsym")
         return RelocationTable(offsets, kinds, symbols, addends, names)
 
-    @cached_property
+    @decoded
     def dynamic_defined(self) -> dict[str, int]:
         cols = self._dynsym_columns
         defined = list(map(bool, cols.shndx))  # SHN_UNDEF is 0
@@ -269,34 +269,34 @@ class ELFFile(ObjectFile):
         out.pop("", None)
         return out
 
-    @cached_property
+    @decoded
     def dynamic_functions(self) -> list[str]:
         cols = self._dynsym_columns
         return list(filter(self.dynamic_defined.__contains__, compress(cols.names, cols.info.translate(IS_FUNC))))
 
-    @cached_property
+    @decoded
     def local_entries(self) -> dict[int, int]:
         if self.arch.elf_machine != EM_PPC64:
             return {}
         return {s.value: s.local_entry for s in self.dynamic_symbols.values() if s.local_entry and s.kind != "undefined"}
 
-    @cached_property
+    @decoded
     def _seg_starts(self) -> list[int]:
         return [s.vaddr for s in self.segments]
 
     def read(self, addr: int, size: int) -> bytes:
         i = bisect.bisect_right(self._seg_starts, addr) - 1
-        if i < 0 or size < 0 or addr + size > self.segments[i].vaddr + self.segments[i].memsz:
+        seg = self.segments[i] if i >= 0 else None
+        if seg is None or size < 0 or addr + size > seg.vaddr + seg.memsz:
             raise CorruptFileError(self.path, f"address range {addr:#x}+{size:#x} is not mapped")
-        seg = self.segments[i]
-        rel = addr - seg.vaddr
-        chunk = self.data[seg.offset + rel : seg.offset + min(rel + size, seg.filesz)] if rel < seg.filesz else b""
+        start, end = seg.offset + addr - seg.vaddr, seg.offset + seg.filesz
+        if start + size <= end:  # the common case: all of it in the file
+            return self.data[start : start + size]
+        chunk = self.data[start:end] if start < end else b""
         return chunk + bytes(size - len(chunk))
 
     def pointer(self, addr: int) -> int:
-        rel = self.relocation_at(addr)
-        if rel is None or rel.kind == "tls_tpoff":
+        i = self.relocation_index.get(addr)
+        if i is None or RELOCATIONS[RELOC_KINDS[self.relocation_table.kinds[i]]] == "T":
             return int.from_bytes(self.read(addr, self.ptr_size), self.byte_order)
-        if rel.kind == "relative":
-            return rel.addend
-        return self.dynamic_defined.get(rel.symbol or "", 0) + rel.addend
+        return self.relocation_values[i]

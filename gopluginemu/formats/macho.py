@@ -357,6 +357,8 @@ class MachOFile(ObjectFile):
 
     @cached_property
     def defined(self) -> dict[str, int]:
+        """Every defined symbol of the table: Mach-O exports only a few runtime symbols
+        (machoShouldExport), so a loader binds to and names the whole table's."""
         d = self._defined
         return dict(zip(d.names, d.values))
 

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from gopluginemu.errors import NotAPluginError, UnsupportedGoVersionError
 from gopluginemu.formats.base import ObjectFile
+from gopluginemu.formats.tables import decoded
 from gopluginemu.gometa.buildinfo import BuildInfo, Module, read_buildinfo
 from gopluginemu.gometa.layouts import SUPPORTED_RELEASES, Layout, layout_for
 from gopluginemu.gometa.memory import Memory
@@ -32,6 +33,7 @@ class GoBinary:
     def __init__(self, obj: ObjectFile) -> None:
         self.obj = obj
         self.mem = Memory(obj)
+        self.tables = obj.tables  # the file's shared entry, where ``@decoded`` parts are kept
 
     @cached_property
     def buildinfo(self) -> BuildInfo:
@@ -83,12 +85,12 @@ class GoBinary:
     def init_tasks(self) -> list[InitTask]:
         return init_tasks(self.obj, self.mem, self.layout, self.moduledata)
 
-    @cached_property
+    @decoded
     def package_hashes(self) -> list[PackageHash]:
         """``moduledata.pkghashes`` (plugins): the hash each package was linked with, in Go's check order."""
         return module_hashes(self.mem, self.layout, self.moduledata)
 
-    @cached_property
+    @decoded
     def exported_hashes(self) -> dict[str, bytes]:
         """The ``go:link.pkghash.*`` hashes this file offers to plugins loaded after it."""
         return exported_hashes(self.obj, self.mem)

@@ -8,19 +8,17 @@ meaning is defined once, in ``RELOCATIONS``.
 
 from __future__ import annotations
 
-import ctypes
+import mmap
 import struct
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Callable, Iterable, Sequence
 
-from unicorn import UC_PROT_ALL
-
 from gopluginemu.engines.emulate.cpu import CPU
-from gopluginemu.engines.emulate.memory import PAGE, page_up
+from gopluginemu.engines.emulate.memory import PAGE, map_in_place, page_up
 from gopluginemu.errors import CorruptFileError
-from gopluginemu.formats.base import RELOC_KINDS, ObjectFile
+from gopluginemu.formats.base import RELOC_KINDS, RELOCATIONS, ObjectFile
 
 
 @dataclass
@@ -38,7 +36,7 @@ class Image:
     functions: dict[str, int] = field(default_factory=dict)  # see add_functions
     # the host memory Unicorn maps the image from (and reads and writes in place): it must
     # outlive the Unicorn engine; ``release`` lets it go once that engine is closed
-    memory: bytearray | None = None
+    memory: mmap.mmap | None = None
 
     def addr(self, name: str) -> int | None:
         value = self.defined.get(name)
@@ -73,11 +71,6 @@ class Image:
         self.memory = None
 
 
-# kind -> what the addend A is added to: "B" the load base, "S" the symbol's address (a defined
-# symbol's in the image, an import's stub), "T" the symbol's thread-pointer offset
-RELOCATIONS: dict[str, str] = {"relative": "B", "abs": "S", "glob_dat": "S", "jump_slot": "S", "tls_tpoff": "T"}
-
-
 def map_image(
     cpu: CPU,
     obj: ObjectFile,
@@ -94,74 +87,77 @@ def map_image(
     if lo != 0:
         raise CorruptFileError(obj.path, f"first segment at {lo:#x}: a shared object's start at 0")
     hi = page_up(max(a + n for a, n in ranges))
-    image = bytearray(hi)  # Unicorn maps it in place (memory malloc reuses costs no page faults)
+    image = _host_memory(hi)  # Unicorn maps it in place
     for addr, data in obj.file_ranges:
         image[addr : addr + len(data)] = data
-    # ELF: the dynamic symbols are all the loader and the runtime services need (a stripped
-    # plugin has nothing else), and decoding them alone keeps open fast. Mach-O exports only a
-    # few runtime symbols (machoShouldExport), so there it takes the whole symbol table.
-    if obj.format == "elf":
-        defined, functions = obj.dynamic_defined, obj.dynamic_functions
-    else:
-        defined = {s.name: s.value for s in obj.symbols.values() if s.kind != "undefined"}
-        functions = [s.name for s in obj.symbols.values() if s.kind == "func"]
-    _relocate(obj, image, base, defined, resolve_import, tls_offset)
-    cpu.uc.mem_map_ptr(base, hi, UC_PROT_ALL, _address_of(image))
-    return Image(obj, base, hi, defined, functions, obj.local_entries, memory=image)
+    _relocate(obj, image, base, resolve_import, tls_offset)
+    map_in_place(cpu.uc, base, image)
+    return Image(obj, base, hi, obj.defined, obj.defined_functions, obj.local_entries, memory=image)
 
 
-def _address_of(memory: bytearray) -> int:
-    """The host address of a bytearray's first byte (malloc's alignment, 16 bytes). The ctypes view
-    is dropped at once; nothing resizes the bytearray, so the address stays valid."""
-    return ctypes.addressof(ctypes.c_char.from_buffer(memory))
+def _host_memory(size: int) -> mmap.mmap:
+    """``size`` zeroed, page-aligned bytes of host memory: fresh pages from the OS, faulted in at
+    once where Linux offers MAP_POPULATE. Taking them from the Python heap instead made an open
+    cost 0.5 to 3.5 ms more or less, as malloc happened to reuse freed memory or not."""
+    if not hasattr(mmap, "MAP_PRIVATE"):  # Windows: an anonymous mapping backed by the page file
+        return mmap.mmap(-1, size)
+    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0))
 
 
-def _relocate(obj: ObjectFile, image: bytearray, base: int, defined: dict[str, int],
-              resolve_import: Callable[[str], int], tls_offset: Callable[[int], int]) -> None:
-    """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses), in
-    file order; imports are resolved in order of first use. The values are computed and stored
-    in bulk: per kind, a table of each symbol's operand."""
+def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, resolve_import: Callable[[str], int],
+              tls_offset: Callable[[int], int]) -> None:
+    """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses): the
+    file's values at base 0 moved to ``base``, stored in bulk in file order (or the span they
+    patched copied from the file's ``tables``, see ``_relocated_span``), then the few that bind an
+    import or a TLS offset worked out one by one (imports resolved in order of first use) and
+    stored where no later relocation overwrites them."""
     table = obj.relocation_table
     if not len(table):
         return
-    names = table.names
-    link: list[int | None] = [None] * len(names)  # link-time value of each defined symbol used
-    address = [0] * len(names)
-    for i in dict.fromkeys(table.symbols):
-        name = names[i]
-        if name is None:
-            continue
-        value = link[i] = defined.get(name)
-        address[i] = resolve_import(name) if value is None else base + value
-    tls = _OnDemand(lambda i: 0 if link[i] is None else tls_offset(link[i]))  # few relocations are TLS ones
-    operand = {"B": [base] * len(names), "S": address, "T": tls}
-    per_kind = [operand[RELOCATIONS[kind]] for kind in RELOC_KINDS]
-    values = [of[s] + a for of, s, a in zip(map(per_kind.__getitem__, table.kinds), table.symbols, table.addends)]
-    _store(obj, image, table.offsets, values)
+    _relocated_span(obj, image, base)
+    names, defined, last = table.names, obj.defined, obj.relocation_index
+    late_offsets, late_values = [], []
+    for i in obj.late_relocations:
+        name = names[table.symbols[i]]
+        if RELOCATIONS[RELOC_KINDS[table.kinds[i]]] == "T":
+            value = None if name is None else defined.get(name)
+            operand = 0 if value is None else tls_offset(value)
+        else:
+            operand = 0 if name is None else resolve_import(name)
+        if last[table.offsets[i]] == i:
+            late_offsets.append(table.offsets[i])
+            late_values.append(operand + table.addends[i])
+    _store(obj, image, late_offsets, lambda: late_values)
 
 
-class _OnDemand(dict):
-    """A table whose entries are computed when first read."""
+def _relocated_span(obj: ObjectFile, image: mmap.mmap, base: int) -> None:
+    """Store each relocation's value at ``base`` (``relocation_values`` moved by ``base``) into
+    ``image``, which holds the file's bytes. The bytes from the first patched word to the last
+    then depend on the file and ``base`` alone, so the file's ``tables`` keep them (a few hundred
+    KiB) and the next image of the same file at the same base copies them instead."""
+    key = f"relocated span at {base:#x}"
+    span = obj.tables.get(key)
+    if span is not None:
+        start, data = span
+        image[start : start + len(data)] = data
+        return
+    offsets = obj.relocation_table.offsets
+    _store(obj, image, offsets, lambda: map(base.__add__, obj.relocation_values))
+    start, end = min(offsets), max(offsets) + obj.ptr_size
+    obj.tables[key] = (start, bytes(image[start:end]))
 
-    def __init__(self, compute: Callable[[int], int]) -> None:
-        super().__init__()
-        self.compute = compute
 
-    def __missing__(self, key: int) -> int:
-        value = self[key] = self.compute(key)
-        return value
-
-
-def _store(obj: ObjectFile, image: bytearray, offsets: Sequence[int], values: list[int]) -> None:
-    """Store pointer-sized ``values`` at ``offsets`` of ``image`` in the file's byte order, in order;
-    a value outside the word's range wraps as the word store would (checked only on failure)."""
+def _store(obj: ObjectFile, image: mmap.mmap | bytearray, offsets: Sequence[int], values: Callable[[], Iterable[int]]) -> None:
+    """Store the pointer-sized words ``values()`` gives at ``offsets`` of ``image`` in the file's byte
+    order, in order; a value outside the word's range wraps as the word store would (checked only on
+    failure: then ``values()`` is asked again)."""
     word = obj.ptr_size
     store = struct.Struct(("<" if obj.byte_order == "little" else ">") + ("Q" if word == 8 else "I")).pack_into
     try:
-        deque(map(store, repeat(image), offsets, values), 0)
+        deque(map(store, repeat(image), offsets, values()), 0)
     except struct.error:
         bad = next((o for o in offsets if o > len(image) - word), None)
         if bad is not None:
             raise CorruptFileError(obj.path, f"relocation at {bad:#x} outside the image") from None
         mask = (1 << 8 * word) - 1
-        deque(map(store, repeat(image), offsets, map(mask.__and__, values)), 0)
+        deque(map(store, repeat(image), offsets, map(mask.__and__, values())), 0)

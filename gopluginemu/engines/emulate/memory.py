@@ -7,6 +7,7 @@ generously and grown by mapping more of them on demand.
 from __future__ import annotations
 
 import ctypes
+import mmap
 from dataclasses import dataclass, field
 
 from unicorn import UC_PROT_ALL, Uc
@@ -27,10 +28,10 @@ def page_up(n: int) -> int:
     return (n + PAGE - 1) & ~(PAGE - 1)
 
 
-def map_in_place(uc: Uc, addr: int, memory: bytearray) -> None:
-    """Map ``memory`` at ``addr`` in place: the guest and Python's reads and writes of the
-    bytearray see the same bytes, with no copy through Unicorn's API. The bytearray must not be
-    resized, and must outlive the engine (or be released only after it is closed)."""
+def map_in_place(uc: Uc, addr: int, memory: bytearray | mmap.mmap) -> None:
+    """Map ``memory`` (a whole number of pages) at ``addr`` in place: the guest and Python's reads
+    and writes of it see the same bytes, with no copy through Unicorn's API. It must not move or
+    be resized, and must outlive the engine (or be released only after it is closed)."""
     uc.mem_map_ptr(addr, len(memory), UC_PROT_ALL, ctypes.addressof(ctypes.c_char.from_buffer(memory)))
 
 
