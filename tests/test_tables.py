@@ -41,3 +41,12 @@ def test_only_the_most_recent_files_are_kept(tmp_path) -> None:
         open_object(path).relocation_table  # noqa: B018
     assert open_object(paths[0]).relocation_table is not first
     assert len(tables._entries) <= tables.MAX_FILES
+
+
+def test_clear_forgets_every_file(tmp_path) -> None:
+    path = tmp_path / "p.so"
+    shutil.copyfile(built_plugin(matrix.GO_VERSIONS[-1], "linux/amd64", "typezoo"), path)
+    before = open_object(path).relocation_values
+    tables.clear()
+    after = open_object(path).relocation_values
+    assert after is not before and after == before

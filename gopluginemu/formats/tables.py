@@ -65,3 +65,9 @@ class decoded(cached_property):  # noqa: N801 - used like cached_property
             value = tables[self.key] = self.func(obj)
         obj.__dict__[self.attrname] = value
         return value
+
+
+def clear() -> None:
+    """Forget every file's kept tables: the next open of any file decodes it afresh."""
+    with _lock:
+        _entries.clear()
