@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_inspect import cpu_model
+from benchmarks.bench_inspect import cpu_model, installed_env
 from corpus import builds, matrix
 from corpus.build import host_command
 
@@ -127,7 +127,8 @@ def child(mode: str, *args: str) -> tuple[dict, float]:
     """Run this module as a fresh Python process in ``mode`` (see ``child_main``): its JSON and wall seconds."""
     cmd = [sys.executable, "-m", "benchmarks.bench_emulate", "--child", mode, *args]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
+                          env=installed_env())
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"child failed: {' '.join(cmd)}\n{proc.stderr}")
