@@ -160,7 +160,7 @@ class CPU:
         status = _mem_read(self._uch, self._addr, buffer, self._size)
         if status:
             raise UcError(status)
-        return buffer.raw[:size] if size < len(buffer) else buffer.raw
+        return ctypes.string_at(buffer, size)
 
     def write_bytes(self, addr: int, data: bytes) -> None:
         """Store ``data`` (bytes-like) in guest memory (a UcError where any of it is unmapped)."""
