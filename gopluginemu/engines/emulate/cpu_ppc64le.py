@@ -3,14 +3,15 @@
 the TOC pointer R2 from R12) ahead of the local entry that direct calls use.
 
 Unicorn refuses ``UC_MODE_LITTLE_ENDIAN`` for PPC64: the CPU is opened big-endian and switched
-to little-endian by MSR.LE, with the virtual TLB (without it the first fetch faults) and the
-default CPU model (another model masks VSX away).
+to little-endian by MSR.LE, with the default CPU model (another model masks VSX away). It also
+needs the virtual TLB (without it the first fetch faults), which the machine sets up for every
+CPU (``tlb.install``).
 """
 
 from __future__ import annotations
 
 
-from unicorn import UC_ARCH_PPC, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, UC_MODE_PPC64, UC_TLB_VIRTUAL, ppc_const
+from unicorn import UC_ARCH_PPC, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, UC_MODE_PPC64, ppc_const
 
 from gopluginemu.engines.emulate.cpu import LinkRegisterCPU, MASK
 
@@ -49,7 +50,6 @@ class PPC64LE(LinkRegisterCPU):
 
     def __init__(self, arch) -> None:
         super().__init__(arch)
-        self.uc.ctl_set_tlb_mode(UC_TLB_VIRTUAL)
         self.uc.reg_write(ppc_const.UC_PPC_REG_MSR, MSR)
         self.r0_id = ppc_const.UC_PPC_REG_0
         self.r2_id = ppc_const.UC_PPC_REG_2
