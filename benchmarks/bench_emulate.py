@@ -72,10 +72,13 @@ GOALS = {
 # -- measuring ---------------------------------------------------------------------------------
 
 
-def median_of(action, runs: int) -> float:
-    """Median seconds of ``runs`` calls of ``action`` (Python's collector runs between them, untimed)."""
+def median_of(action, runs: int, setup=None) -> float:
+    """Median seconds of ``runs`` calls of ``action`` (Python's collector and ``setup`` run before
+    each, untimed)."""
     times = []
     for _ in range(runs):
+        if setup is not None:
+            setup()
         gc.collect()
         start = time.perf_counter()
         action()
@@ -232,7 +235,7 @@ def measure_open(go: str, target: str, name: str, runs: int) -> dict:
 
     path = plugin(go, target, name)
     cold = [child("open", str(path)) for _ in range(runs)]
-    first = median_of(lambda: (tables.clear(), Session().open(path)), runs)
+    first = median_of(lambda: Session().open(path), runs, setup=tables.clear)
     warm = median_of(lambda: Session().open(path), runs)
     go_runs = [run_benchhost(go, target, name, "-calls", "1", "-reps", "1", "-spin", "1") for _ in range(runs)]
     return {

@@ -8,6 +8,8 @@ import struct
 from gopluginemu.errors import BadMagicError, CorruptFileError, GoPluginError, UnreadableFileError
 from gopluginemu.formats import tables
 from gopluginemu.formats.base import ObjectFile, Relocation, Section, Symbol
+from gopluginemu.formats.elf import ELFFile
+from gopluginemu.formats.macho import MachOFile
 
 ELF_MAGIC = b"\x7fELF"
 MACHO_MAGICS = (
@@ -52,12 +54,8 @@ def _reader(path: str, data: bytes) -> ObjectFile:
     magic = data[:4]
     try:
         if magic == ELF_MAGIC:
-            from gopluginemu.formats.elf import ELFFile
-
             return ELFFile(path, data)
         if magic in MACHO_MAGICS:
-            from gopluginemu.formats.macho import MachOFile
-
             return MachOFile(path, data)
     except GoPluginError:
         raise

@@ -8,6 +8,7 @@ the same way from ELF and Mach-O.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
@@ -15,6 +16,7 @@ from operator import add, not_
 from typing import Literal, Sequence
 
 from gopluginemu.arch import Arch
+from gopluginemu.formats import bulk
 from gopluginemu.formats.tables import decoded
 
 RelocKind = Literal["relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"]
@@ -60,6 +62,10 @@ RELOC_KINDS: tuple[RelocKind, ...] = ("relative", "abs", "glob_dat", "jump_slot"
 # kind -> what the addend A is added to: "B" the load base, "S" the symbol's address (a defined
 # symbol's in the image, an import's wherever the loader binds it), "T" the symbol's thread-pointer offset
 RELOCATIONS: dict[RelocKind, str] = {"relative": "B", "abs": "S", "glob_dat": "S", "jump_slot": "S", "tls_tpoff": "T"}
+# index in RELOC_KINDS -> 1 if the kind is of that sort, else 0 (tables for bytes.translate)
+_ADDS_SYMBOL = bytes(RELOCATIONS[k] == "S" for k in RELOC_KINDS).ljust(256, b"\0")
+_ADDS_NO_SYMBOL = bytes(RELOCATIONS[k] != "S" for k in RELOC_KINDS).ljust(256, b"\0")
+_THREAD_POINTER = bytes(RELOCATIONS[k] == "T" for k in RELOC_KINDS).ljust(256, b"\0")
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,8 @@ class RelocationTable:
     ``addends[i]`` and the symbol ``names[symbols[i]]`` (``names[0]`` is None: no symbol)."""
 
     offsets: Sequence[int]
-    kinds: Sequence[int]
-    symbols: Sequence[int]
+    kinds: bytes
+    symbols: array
     addends: Sequence[int]
     names: Sequence[str | None]
 
@@ -96,8 +102,8 @@ class RelocationTable:
                 names.append(r.symbol)
             symbols.append(i)
         kind = {k: i for i, k in enumerate(RELOC_KINDS)}
-        return RelocationTable([r.offset for r in relocations], [kind[r.kind] for r in relocations], symbols,
-                               [r.addend for r in relocations], names)
+        return RelocationTable([r.offset for r in relocations], bytes(kind[r.kind] for r in relocations),
+                               array("I", symbols), [r.addend for r in relocations], names)
 
 
 class ObjectFile:
@@ -175,10 +181,11 @@ class ObjectFile:
         loader adds its base to all but ``late_relocations``, whose values it works out itself."""
         table = self.relocation_table
         defined = self.defined
-        bound = [0, *map(defined.get, table.names[1:], repeat(0))]
-        zeros = [0] * len(table.names)
-        per_kind = [bound if RELOCATIONS[kind] == "S" else zeros for kind in RELOC_KINDS]
-        return list(map(add, map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols), table.addends))
+        bound = [0, *map(defined.get, table.names[1:], repeat(0))]  # symbol 0 is no symbol
+        values = list(map(add, map(bound.__getitem__, table.symbols), table.addends))
+        for i in bulk.where(bulk.both(table.kinds.translate(_ADDS_NO_SYMBOL), bulk.nonzero(table.symbols))):
+            values[i] = table.addends[i]  # a symbol named where the kind adds none (a TLS offset's)
+        return values
 
     @decoded
     def late_relocations(self) -> list[int]:
@@ -186,11 +193,10 @@ class ObjectFile:
         those of an "S" kind whose symbol the file does not define (an import, or no symbol at all)."""
         table = self.relocation_table
         defined = self.defined
-        unbound = [True, *map(not_, map(defined.__contains__, table.names[1:]))]
-        never, always = [False] * len(unbound), [True] * len(unbound)
-        per_kind = [{"B": never, "S": unbound, "T": always}[RELOCATIONS[kind]] for kind in RELOC_KINDS]
-        late = map(list.__getitem__, map(per_kind.__getitem__, table.kinds), table.symbols)
-        return list(compress(range(len(table)), late))
+        names = table.names
+        unbound = {0, *compress(range(1, len(names)), map(not_, map(defined.__contains__, names[1:])))}
+        imports = bulk.both(table.kinds.translate(_ADDS_SYMBOL), bytes(map(unbound.__contains__, table.symbols)))
+        return bulk.where(bulk.either(imports, table.kinds.translate(_THREAD_POINTER)))
 
     @cached_property
     def local_entries(self) -> dict[int, int]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 from array import array
-from itertools import compress, repeat
-from operator import not_
+from itertools import accumulate, compress, count, repeat
+from operator import add, is_, not_
 from typing import Callable, Literal, Sequence
 
 
@@ -21,16 +21,55 @@ def words(raw: bytes, code: str, byte_order: Literal["little", "big"]) -> array:
 
 def cstrings(table: bytes, offsets: Sequence[int], bad: Callable[[int], Exception]) -> list[str]:
     """The NUL-terminated strings at ``offsets`` of ``table``, decoded as UTF-8 ("replace"). The table
-    is read as Latin-1 (one character per byte, so byte offsets hold), and the few strings with other
-    bytes are decoded again as UTF-8. ``bad(offset)`` is raised for an offset that is negative or has
-    no NUL at or after it."""
-    if offsets and min(offsets) < 0:
-        raise bad(min(offsets))
+    is read as Latin-1 (one character per byte, so byte offsets hold) and split at its NULs once; an
+    offset where no piece starts (a string sharing another's tail) is looked up on its own, and the
+    strings with bytes beyond ASCII are decoded again as UTF-8. ``bad(offset)`` is raised for an
+    offset that is negative or has no NUL at or after it."""
     text = table.decode("latin-1")
-    ends = list(map(text.find, repeat("\0"), offsets))
-    if -1 in ends:
-        raise bad(offsets[ends.index(-1)])
-    strings = list(map(text.__getitem__, map(slice, offsets, ends)))
-    for i in compress(range(len(strings)), map(not_, map(str.isascii, strings))):
-        strings[i] = strings[i].encode("latin-1").decode("utf-8", "replace")
+    pieces = text.split("\0")
+    pieces.pop()  # what follows the last NUL is no string: it has no NUL
+    starts = map(add, accumulate(map(len, pieces), initial=0), count())  # piece i starts after i NULs
+    strings = list(map(dict(zip(starts, pieces)).get, offsets))
+    for i in compress(range(len(strings)), map(is_, strings, repeat(None))):
+        offset = offsets[i]
+        end = text.find("\0", offset) if offset >= 0 else -1
+        if end < 0:
+            raise bad(offset)
+        strings[i] = text[offset:end]
+    if not table.isascii():
+        for i in compress(range(len(strings)), map(not_, map(str.isascii, strings))):
+            strings[i] = strings[i].encode("latin-1").decode("utf-8", "replace")
     return strings
+
+
+# byte -> 1 if it is not zero (a table for bytes.translate)
+NONZERO = bytes([0]) + bytes([1]) * 255
+
+
+def nonzero(items: array) -> bytes:
+    """A mask of an integer array: one byte per item, 1 where the item is not zero, else 0."""
+    raw = items.tobytes().translate(NONZERO)
+    size = items.itemsize
+    mask = 0
+    for k in range(size):  # an item is nonzero if any of its bytes is
+        mask |= int.from_bytes(raw[k::size], "little")
+    return mask.to_bytes(len(items), "little")
+
+
+def both(a: bytes, b: bytes) -> bytes:
+    """The masks ``a`` and ``b`` (of equal length; bytes 0 or 1) combined by "and"."""
+    return (int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(len(a), "little")
+
+
+def either(a: bytes, b: bytes) -> bytes:
+    """The masks ``a`` and ``b`` (of equal length; bytes 0 or 1) combined by "or"."""
+    return (int.from_bytes(a, "little") | int.from_bytes(b, "little")).to_bytes(len(a), "little")
+
+
+def where(mask: bytes) -> list[int]:
+    """The indices of a mask's 1 bytes (found with ``bytes.find``: quick when they are few)."""
+    out, i = [], mask.find(1)
+    while i >= 0:
+        out.append(i)
+        i = mask.find(1, i + 1)
+    return out

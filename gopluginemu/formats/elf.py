@@ -240,7 +240,7 @@ class ELFFile(ObjectFile):
         codes = {t: RELOC_KINDS.index(k) for t, k in self.arch.elf_relocs.items()}
         names: list[str | None] = [None, *self._dynsym_columns.names[1:]]
         lo, hi = (2, 3) if self.byte_order == "little" else (3, 2)  # r_info's type and symbol halves
-        offsets, kinds, symbols, addends = array("Q"), [], array("I"), array("q")
+        offsets, kinds, symbols, addends = array("Q"), bytearray(), array("I"), array("q")
         entsize = struct.calcsize(RELA)
         for idx, sh in enumerate(self._shdrs):
             if sh[1] != SHT_RELA:
@@ -253,13 +253,13 @@ class ELFFile(ObjectFile):
                 keep = list(map(codes.__contains__, types))
             pick = (lambda column: column) if keep is None else (lambda column: compress(column, keep))
             offsets.extend(pick(self._words(raw, "Q")[0::3]))
-            kinds.extend(map(codes.__getitem__, pick(types)))
+            kinds += bytes(map(codes.__getitem__, pick(types)))
             symbols.extend(pick(halves[hi::6]))
             addends.extend(pick(self._words(raw, "q")[2::3]))
         if symbols and max(symbols) >= len(names):
             bad = next(i for i, n in enumerate(symbols) if n >= len(names))
             raise CorruptFileError(self.path, f"relocation at {offsets[bad]:#x} names symbol {symbols[bad]} beyond .dynsym")
-        return RelocationTable(offsets, kinds, symbols, addends, names)
+        return RelocationTable(offsets, bytes(kinds), symbols, addends, names)
 
     @decoded
     def dynamic_defined(self) -> dict[str, int]:

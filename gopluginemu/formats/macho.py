@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+from array import array
 from functools import cached_property
 from itertools import compress, repeat
 from operator import and_, itemgetter, ne, not_, or_
@@ -480,8 +481,8 @@ class MachOFile(ObjectFile):
         """Rebases as ``relative`` (addend = target at base 0), then the binds (``_bind_relocations``)."""
         rebases = self._fixups[0]
         binds = RelocationTable.of(self._bind_relocations)
-        return RelocationTable([*rebases, *binds.offsets], [RELATIVE] * len(rebases) + list(binds.kinds),
-                               [0] * len(rebases) + list(binds.symbols), [*rebases.values(), *binds.addends],
+        return RelocationTable([*rebases, *binds.offsets], bytes([RELATIVE]) * len(rebases) + binds.kinds,
+                               array("I", bytes(4 * len(rebases))) + binds.symbols, [*rebases.values(), *binds.addends],
                                binds.names)
 
     @cached_property

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import compress, repeat
 
 from gopluginemu.errors import CorruptFileError
 from gopluginemu.formats.base import ObjectFile
@@ -19,6 +18,7 @@ from gopluginemu.gometa.types import GoType, TypeReader
 
 INITTASK_SUFFIX = "..inittask"
 PKGHASH_PREFIX = "go:link.pkghash."
+_PKGHASH_LINE = re.compile("\n(" + re.escape(PKGHASH_PREFIX) + "[^\n]*)")  # a line of newline-separated names
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 
 
@@ -114,5 +114,5 @@ def exported_hashes(obj: ObjectFile, mem: Memory) -> dict[str, bytes]:
     plugin exports them (a host that imports "plugin" has them for every package).
     """
     defined = obj.dynamic_defined
-    names = compress(defined, map(str.startswith, defined, repeat(PKGHASH_PREFIX)))  # no Python loop over all names
-    return {name[len(PKGHASH_PREFIX) :]: mem.string(defined[name]) for name in names}
+    names = _PKGHASH_LINE.findall("\n" + "\n".join(defined))  # one search over all the names, no Python loop
+    return {name[len(PKGHASH_PREFIX) :]: mem.string(defined[name]) for name in names if name in defined}

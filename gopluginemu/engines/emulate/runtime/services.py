@@ -10,9 +10,19 @@ from typing import Iterable
 from runtime_stubs.services import ANSWERED, STOPS, WATCHED
 
 
-# one line of a newline-separated list of names that some ANSWERED pattern matches (at its start,
-# as re.match would); group s<i> tells which pattern
-_ANSWERED_LINE = re.compile("\n(?:" + "|".join(f"(?P<s{i}>{p})" for i, p in enumerate(ANSWERED)) + ")", re.M)
+def _line_pattern(patterns: Iterable[str]) -> re.Pattern:
+    """One line of a newline-separated list of names that one of ``patterns`` matches (at its start,
+    as re.match would); group s<i> tells which. Patterns that start with the same package prefix
+    ("runtime\\.") share one branch, so a line of another package fails after one comparison."""
+    branches: dict[str, list[str]] = {}
+    for i, pattern in enumerate(patterns):
+        prefix = re.match(r"[\w/]+\\\.", pattern)
+        head = prefix.group() if prefix else ""
+        branches.setdefault(head, []).append(f"(?P<s{i}>{pattern[len(head):]})")
+    return re.compile("\n(?:" + "|".join(f"{head}(?:{'|'.join(alts)})" for head, alts in branches.items()) + ")", re.M)
+
+
+_ANSWERED_LINE = _line_pattern(ANSWERED)
 
 
 def _answered(names: Iterable[str]) -> list[tuple[str, int]]:

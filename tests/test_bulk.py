@@ -1,0 +1,61 @@
+"""Whole-table decoding (``formats.bulk``) and the relocation values and late relocations worked
+out from a table with it, on small hand-made inputs whose answers are plain to see."""
+
+from __future__ import annotations
+
+from array import array
+
+import pytest
+
+from gopluginemu.formats import bulk
+from gopluginemu.formats.base import ObjectFile, Relocation, RelocationTable
+
+
+def _bad(offset: int) -> Exception:
+    return ValueError(offset)
+
+
+def test_cstrings_finds_strings_that_share_a_tail_and_decodes_utf8() -> None:
+    table = b"\0abc\0xyz\0\xc3\xa9t\xc3\xa9\0bad\xff\0"
+    assert bulk.cstrings(table, array("I", [0, 1, 2, 3, 5, 9, 15]), _bad) == ["", "abc", "bc", "c", "xyz", "été", "bad\ufffd"]
+
+
+@pytest.mark.parametrize("offset", [-1, 9, 10, 11, 100])
+def test_cstrings_rejects_an_offset_with_no_nul_after_it(offset: int) -> None:
+    table = b"\0abc\0tail"  # "tail" has no NUL: no string; 9 is past the end
+    with pytest.raises(ValueError) as err:
+        bulk.cstrings(table, [1, offset], _bad)
+    assert err.value.args == (offset,)
+
+
+def test_masks_and_where() -> None:
+    items = array("Q", [0, 1, 1 << 40, 0, 1 << 63])
+    mask = bulk.nonzero(items)
+    assert mask == bytes([0, 1, 1, 0, 1])
+    assert bulk.where(bulk.both(mask, bytes([1, 1, 0, 1, 0]))) == [1]
+    assert bulk.where(bulk.either(mask, bytes([1, 0, 0, 0, 0]))) == [0, 1, 2, 4]
+    assert bulk.where(bulk.nonzero(array("I"))) == []
+
+
+class _Table(ObjectFile):
+    """Just a relocation table and the symbols the file defines."""
+
+    def __init__(self, relocations: list[Relocation], defined: dict[str, int]) -> None:
+        self.relocation_table = RelocationTable.of(relocations)
+        self.defined = defined
+
+
+def test_relocation_values_and_late_relocations() -> None:
+    obj = _Table(
+        [
+            Relocation(0x10, "relative", None, 0x500),  # base + addend
+            Relocation(0x18, "abs", "here", 8),  # a defined symbol: its value + addend
+            Relocation(0x20, "glob_dat", "elsewhere", 0),  # an import: late
+            Relocation(0x28, "tls_tpoff", "here", 4),  # TLS: late, its value the addend alone
+            Relocation(0x30, "relative", "here", 0x600),  # a symbol where the kind adds none
+            Relocation(0x38, "jump_slot", None, 0),  # an "S" kind with no symbol: late
+        ],
+        {"here": 0x1000},
+    )
+    assert obj.relocation_values == [0x500, 0x1008, 0, 4, 0x600, 0]
+    assert obj.late_relocations == [2, 3, 5]
