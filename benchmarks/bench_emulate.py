@@ -13,7 +13,8 @@ once per repetition) and loops of calls through the func values `Lookup` returne
 1. open + init: `Session().open(path)` in a fresh Python process (cold: the first open there,
    gopluginemu already imported), in process as the first open of the file (its decoded tables
    forgotten) and again in process (a new Session each time, reusing the file's decoded tables),
-   against Go's `plugin.Open` and the Go host's whole process;
+   against Go's `plugin.Open` and the Go host's whole process, the four interleaved in each
+   repetition (the machine's speed drifts; each way then sees the same drift);
 2. per call: Add(2, 3), Greet("world") (hello), Words(1000) (map-heavy) and Spin(10**7)
    (CPU-bound) (bench), through `Session().open(path).lookup(name)`;
 3. the batched path `GoFunc.map(iterable_of_args)`, where the engine has one;
@@ -72,18 +73,19 @@ GOALS = {
 # -- measuring ---------------------------------------------------------------------------------
 
 
-def median_of(action, runs: int, setup=None) -> float:
-    """Median seconds of ``runs`` calls of ``action`` (Python's collector and ``setup`` run before
-    each, untimed)."""
-    times = []
-    for _ in range(runs):
-        if setup is not None:
-            setup()
-        gc.collect()
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def time_once(action, setup=None) -> float:
+    """Seconds of one call of ``action`` (``setup`` and Python's collector run before it, untimed)."""
+    if setup is not None:
+        setup()
+    gc.collect()
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def median_of(action, runs: int) -> float:
+    """Median seconds of ``runs`` calls of ``action`` (each timed as ``time_once`` does)."""
+    return statistics.median(time_once(action) for _ in range(runs))
 
 
 def per_call(func, args: tuple, calls: int, runs: int) -> tuple[float, object]:
@@ -234,15 +236,17 @@ def measure_open(go: str, target: str, name: str, runs: int) -> dict:
     from gopluginemu.formats import tables
 
     path = plugin(go, target, name)
-    cold = [child("open", str(path)) for _ in range(runs)]
-    first = median_of(lambda: Session().open(path), runs, setup=tables.clear)
-    warm = median_of(lambda: Session().open(path), runs)
-    go_runs = [run_benchhost(go, target, name, "-calls", "1", "-reps", "1", "-spin", "1") for _ in range(runs)]
+    cold, first, warm, go_runs = [], [], [], []
+    for _ in range(runs):  # interleaved, so that each way sees the machine's speed (which drifts) alike
+        cold.append(child("open", str(path)))
+        first.append(time_once(lambda: Session().open(path), setup=tables.clear))
+        warm.append(time_once(lambda: Session().open(path)))
+        go_runs.append(run_benchhost(go, target, name, "-calls", "1", "-reps", "1", "-spin", "1"))
     return {
         "plugin": name, "go": go, "target": target, "size_bytes": path.stat().st_size,
         "emulated_cold_ms": 1e3 * statistics.median(c["open_s"] for c, _ in cold),
-        "emulated_first_ms": 1e3 * first,
-        "emulated_warm_ms": 1e3 * warm,
+        "emulated_first_ms": 1e3 * statistics.median(first),
+        "emulated_warm_ms": 1e3 * statistics.median(warm),
         "emulated_import_ms": 1e3 * statistics.median(c["import_s"] for c, _ in cold),
         "emulated_process_ms": 1e3 * statistics.median(w for _, w in cold),
         "go_reference": go_reference(target),
