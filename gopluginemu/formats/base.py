@@ -63,9 +63,9 @@ RELOC_KINDS: tuple[RelocKind, ...] = ("relative", "abs", "glob_dat", "jump_slot"
 # symbol's in the image, an import's wherever the loader binds it), "T" the symbol's thread-pointer offset
 RELOCATIONS: dict[RelocKind, str] = {"relative": "B", "abs": "S", "glob_dat": "S", "jump_slot": "S", "tls_tpoff": "T"}
 # index in RELOC_KINDS -> 1 if the kind is of that sort, else 0 (tables for bytes.translate)
-_ADDS_SYMBOL = bytes(RELOCATIONS[k] == "S" for k in RELOC_KINDS).ljust(256, b"\0")
-_ADDS_NO_SYMBOL = bytes(RELOCATIONS[k] != "S" for k in RELOC_KINDS).ljust(256, b"\0")
-_THREAD_POINTER = bytes(RELOCATIONS[k] == "T" for k in RELOC_KINDS).ljust(256, b"\0")
+_ADDS_SYMBOL = bulk.flag_table(lambda k: k < len(RELOC_KINDS) and RELOCATIONS[RELOC_KINDS[k]] == "S")
+_ADDS_NO_SYMBOL = bulk.flag_table(lambda k: k < len(RELOC_KINDS) and RELOCATIONS[RELOC_KINDS[k]] != "S")
+_THREAD_POINTER = bulk.flag_table(lambda k: k < len(RELOC_KINDS) and RELOCATIONS[RELOC_KINDS[k]] == "T")
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,10 @@ class RelocationTable:
 
     def __len__(self) -> int:
         return len(self.offsets)
+
+    def adds_to(self, i: int) -> str:
+        """What relocation ``i``'s addend is added to: its kind's letter in ``RELOCATIONS``."""
+        return RELOCATIONS[RELOC_KINDS[self.kinds[i]]]
 
     def at(self, i: int) -> Relocation:
         """Relocation ``i`` as an object."""

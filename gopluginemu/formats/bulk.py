@@ -42,8 +42,12 @@ def cstrings(table: bytes, offsets: Sequence[int], bad: Callable[[int], Exceptio
     return strings
 
 
-# byte -> 1 if it is not zero (a table for bytes.translate)
-NONZERO = bytes([0]) + bytes([1]) * 255
+def flag_table(test: Callable[[int], bool]) -> bytes:
+    """A ``bytes.translate`` table: each byte value -> 1 where ``test`` holds, else 0."""
+    return bytes(int(bool(test(b))) for b in range(256))
+
+
+NONZERO = flag_table(bool)
 
 
 def nonzero(items: array) -> bytes:

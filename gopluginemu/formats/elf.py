@@ -17,7 +17,7 @@ from typing import NamedTuple
 from gopluginemu.arch import by_elf_machine
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
 from gopluginemu.formats import bulk
-from gopluginemu.formats.base import RELOC_KINDS, RELOCATIONS, ObjectFile, RelocationTable, Section, Symbol
+from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, RelocationTable, Section, Symbol
 from gopluginemu.formats.tables import decoded
 
 # ELF64 records (byte order prefix added per file), from the System V gABI.
@@ -35,7 +35,7 @@ SHN_UNDEF = 0
 EM_PPC64 = 21
 STT_KINDS = {1: "object", 2: "func", 6: "tls"}
 # st_info -> 1 for a function symbol, else 0 (a table for bytes.translate)
-IS_FUNC = bytes(int(STT_KINDS.get(info & 0xF) == "func") for info in range(256))
+IS_FUNC = bulk.flag_table(lambda info: STT_KINDS.get(info & 0xF) == "func")
 OSABI_GOOS = {0: "linux", 3: "linux", 9: "freebsd", 2: "netbsd", 12: "openbsd"}
 
 
@@ -297,6 +297,6 @@ class ELFFile(ObjectFile):
 
     def pointer(self, addr: int) -> int:
         i = self.relocation_index.get(addr)
-        if i is None or RELOCATIONS[RELOC_KINDS[self.relocation_table.kinds[i]]] == "T":
+        if i is None or self.relocation_table.adds_to(i) == "T":
             return int.from_bytes(self.read(addr, self.ptr_size), self.byte_order)
         return self.relocation_values[i]

@@ -15,7 +15,7 @@ from array import array
 from functools import cached_property
 from itertools import compress, repeat
 from operator import and_, itemgetter, ne, not_, or_
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from gopluginemu.arch import by_macho_cputype
 from gopluginemu.errors import BadMagicError, CorruptFileError, UniversalBinaryError, UnsupportedArchError
@@ -52,11 +52,6 @@ def _cname(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
-def _table(test: Callable[[int], bool]) -> bytes:
-    """A ``bytes.translate`` table: each byte value -> 1 where ``test`` holds, else 0."""
-    return bytes(int(test(b)) for b in range(256))
-
-
 def _section_kind(flags: int) -> SymbolKind:
     """The kind of a symbol defined in a section with these flags."""
     if flags & L.SECTION_TYPE in L.TLS_TYPES:
@@ -70,16 +65,16 @@ def _first_at(names: Sequence[str], values: Sequence[int]) -> dict[int, str]:
 
 
 # n_type -> 1 or 0, tables for bytes.translate
-NOT_STAB = _table(lambda t: not t & L.N_STAB)
-IN_SECTION = _table(lambda t: t & L.N_TYPE == L.N_SECT)
-DEFINED = _table(lambda t: t & L.N_TYPE != L.N_UNDF)
-UNDEFINED = _table(lambda t: t & L.N_TYPE == L.N_UNDF)
-EXTERNAL = _table(lambda t: bool(t & L.N_EXT) and not t & L.N_PEXT)
+NOT_STAB = bulk.flag_table(lambda t: not t & L.N_STAB)
+IN_SECTION = bulk.flag_table(lambda t: t & L.N_TYPE == L.N_SECT)
+DEFINED = bulk.flag_table(lambda t: t & L.N_TYPE != L.N_UNDF)
+UNDEFINED = bulk.flag_table(lambda t: t & L.N_TYPE == L.N_UNDF)
+EXTERNAL = bulk.flag_table(lambda t: bool(t & L.N_EXT) and not t & L.N_PEXT)
 # the kinds a section gives its symbols, by index (``MachOFile._section_kinds``), and tables over that index
 SECTION_KINDS: tuple[SymbolKind, ...] = ("object", "func", "tls")
 NO_SECTION = len(SECTION_KINDS)
-IS_FUNC = _table(lambda kind: kind == SECTION_KINDS.index("func"))
-IS_NO_SECTION = _table(lambda kind: kind == NO_SECTION)
+IS_FUNC = bulk.flag_table(lambda kind: kind == SECTION_KINDS.index("func"))
+IS_NO_SECTION = bulk.flag_table(lambda kind: kind == NO_SECTION)
 
 
 class _Nlist(NamedTuple):

@@ -16,6 +16,8 @@ from typing import Callable, Sequence
 from unicorn import Uc, UcError
 from unicorn.unicorn_py3.unicorn import uclib
 
+from gopluginemu.arch import Arch
+
 MASK = (1 << 64) - 1
 # Unicorn's C functions without the binding's per-argument conversion (its ``argtypes``): the
 # CPU passes ready-made ctypes values (an address or size is set into a reused c_uint64 or
@@ -26,8 +28,6 @@ _emu_start, _mem_read, _mem_write = _C.uc_emu_start, _C.uc_mem_read, _C.uc_mem_w
 _reg_read, _reg_write = _C.uc_reg_read, _C.uc_reg_write
 _ZERO, _NO_COUNT, _EIGHT = ctypes.c_uint64(0), ctypes.c_size_t(0), ctypes.c_size_t(8)
 SMALL_READ = 256  # reads up to this size go through one reused buffer
-
-from gopluginemu.arch import Arch
 
 
 class CPU:

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Sequence
 from gopluginemu.engines.emulate.cpu import CPU
 from gopluginemu.engines.emulate.memory import PAGE, map_in_place, page_up
 from gopluginemu.errors import CorruptFileError
-from gopluginemu.formats.base import RELOC_KINDS, RELOCATIONS, ObjectFile
+from gopluginemu.formats.base import ObjectFile
 
 
 @dataclass
@@ -119,7 +119,7 @@ def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, resolve_import: Call
     late_offsets, late_values = [], []
     for i in obj.late_relocations:
         name = names[table.symbols[i]]
-        if RELOCATIONS[RELOC_KINDS[table.kinds[i]]] == "T":
+        if table.adds_to(i) == "T":
             value = None if name is None else defined.get(name)
             operand = 0 if value is None else tls_offset(value)
         else:
