@@ -28,7 +28,6 @@ The issue's targets are checked here (and only here: never asserted by a test).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -40,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_inspect import cpu_model, installed_env
+from benchmarks.bench_inspect import cpu_model, installed_env, median_of, time_once
 from corpus import builds, matrix
 from corpus.build import host_command
 
@@ -72,21 +71,6 @@ GOALS = {
 
 
 # -- measuring ---------------------------------------------------------------------------------
-
-
-def time_once(action, setup=None) -> float:
-    """Seconds of one call of ``action`` (``setup`` and Python's collector run before it, untimed)."""
-    if setup is not None:
-        setup()
-    gc.collect()
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
-def median_of(action, runs: int) -> float:
-    """Median seconds of ``runs`` calls of ``action`` (each timed as ``time_once`` does)."""
-    return statistics.median(time_once(action) for _ in range(runs))
 
 
 def per_call(func, args: tuple, calls: int, runs: int) -> tuple[float, object]:
@@ -256,7 +240,7 @@ def measure_open(go: str, target: str, name: str, runs: int) -> dict:
         "emulated_import_ms": 1e3 * statistics.median(c["import_s"] for c, _ in cold),
         "emulated_process_ms": 1e3 * statistics.median(w for _, w in cold),
         "go_reference": go_reference(target),
-        "go_open_ms": statistics.median(r["open_ns"] for r, _ in go_runs) / 1e6,
+        "go_open_ms": 1e3 * statistics.median(go_open),
         "go_process_ms": 1e3 * statistics.median(w for _, w in go_runs),
         "ratio_cold": paired([c["open_s"] for c, _ in cold]),
         "ratio_first": paired(first),

@@ -3,7 +3,8 @@
     python -m benchmarks.bench_inspect [--runs N] [--go VERSION] [--target TARGET]
 
 Prints a table and writes benchmarks/results/inspect.json. Medians of N runs:
-- in-process `gopluginemu.inspect(path)` plus reading every export's type (imports already done);
+- in-process `gopluginemu.inspect(path)` plus reading every export's type (imports already done;
+  the file's first inspection: its decoded tables forgotten before each run, untimed);
 - a whole `gopluginemu inspect --json` process (Python start-up and imports included);
 - `go version -m` of the same file (the reference: Go reads only the build info).
 """
@@ -11,6 +12,7 @@ Prints a table and writes benchmarks/results/inspect.json. Medians of N runs:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -27,13 +29,19 @@ from corpus import builds, matrix, toolchains
 RESULTS = Path(__file__).resolve().parent / "results" / "inspect.json"
 
 
-def median_seconds(action, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def time_once(action, setup=None) -> float:
+    """Seconds of one call of ``action`` (``setup`` and Python's collector run before it, untimed)."""
+    if setup is not None:
+        setup()
+    gc.collect()
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def median_of(action, runs: int, setup=None) -> float:
+    """Median seconds of ``runs`` calls of ``action`` (each timed as ``time_once`` does)."""
+    return statistics.median(time_once(action, setup) for _ in range(runs))
 
 
 def measure(go: str, target: str, name: str, stripped: bool, runs: int) -> dict:
@@ -41,8 +49,7 @@ def measure(go: str, target: str, name: str, stripped: bool, runs: int) -> dict:
     if not path.exists():
         raise SystemExit(f"{path} is missing: run `python -m corpus build` first")
 
-    def in_process() -> None:  # the file's first inspection: its decoded tables forgotten first
-        tables.clear()
+    def in_process() -> None:  # the file's first inspection (its decoded tables forgotten, untimed)
         info = gopluginemu.inspect(str(path))
         _ = {name: export.type for name, export in info.exports.items()}
 
@@ -50,9 +57,9 @@ def measure(go: str, target: str, name: str, stripped: bool, runs: int) -> dict:
     go_m = [str(toolchains.go_binary(go)), "version", "-m", str(path)]
     return {
         "plugin": name, "go": go, "target": target, "stripped": stripped,
-        "inspect_in_process_ms": 1e3 * median_seconds(in_process, runs),
-        "inspect_cli_process_ms": 1e3 * median_seconds(lambda: subprocess.run(cli, check=True, capture_output=True, env=installed_env()), runs),
-        "go_version_m_ms": 1e3 * median_seconds(lambda: subprocess.run(go_m, check=True, capture_output=True), runs),
+        "inspect_in_process_ms": 1e3 * median_of(in_process, runs, setup=tables.clear),
+        "inspect_cli_process_ms": 1e3 * median_of(lambda: subprocess.run(cli, check=True, capture_output=True, env=installed_env()), runs),
+        "go_version_m_ms": 1e3 * median_of(lambda: subprocess.run(go_m, check=True, capture_output=True), runs),
     }
 
 
