@@ -18,9 +18,12 @@ ANSWERED = {
     r"runtime\.stackfree$": ("stack_free", 2),  # (stk stack)
     r"runtime\.SetFinalizer$": ("ignore", 4),  # (obj any, finalizer any): no results
     r"runtime\.addCleanup$": ("no_cleanup", 2),  # (p unsafe.Pointer, f) uint64
-    # weak pointers (unique.Make, weak.Make): with no collector a weak pointer is a strong one
-    r"(internal/)?weak\.runtime_registerWeakPointer$": ("weak_handle", 1),
-    r"(internal/)?weak\.runtime_makeStrongFromWeak$": ("strong_from_weak", 1),
+    # weak pointers (unique.Make, weak.Make): with no collector a weak pointer is a strong one; each package spelt out
+    # (every pattern starts with its package's literal name, which the search for names scans for)
+    r"weak\.runtime_registerWeakPointer$": ("weak_handle", 1),
+    r"weak\.runtime_makeStrongFromWeak$": ("strong_from_weak", 1),
+    r"internal/weak\.runtime_registerWeakPointer$": ("weak_handle", 1),
+    r"internal/weak\.runtime_makeStrongFromWeak$": ("strong_from_weak", 1),
 }
 
 # Entry points where the emulated run stops: name -> what happened.

@@ -133,3 +133,17 @@ def test_relocation_stores_wrap_and_stay_in_the_image(offset: int, value: int, s
     else:
         _store(obj, image, [0, offset], lambda: [1, value])
         assert struct.unpack_from("<QQ", image) == (1, stored)
+
+
+def test_relocations_of_kinds_the_arch_does_not_know_are_left_out(tmp_path) -> None:
+    path = built_plugin(matrix.GO_VERSIONS[-1], "linux/amd64", "hello")
+    obj = open_object(path)
+    rela = next(sh for sh in obj._shdrs if sh[1] == 4)  # SHT_RELA
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, rela[4] + 24 * 5 + 8, 0x7FFF)  # the sixth entry's r_info type
+    changed = tmp_path / "unknown-kind.so"
+    changed.write_bytes(bytes(data))
+    table, other = obj.relocation_table, open_object(changed).relocation_table
+    keep = [i for i in range(len(table)) if i != 5]
+    assert len(other) == len(table) - 1
+    assert [other.at(i) for i in range(len(other))] == [table.at(i) for i in keep]

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
 from operator import add, not_
-from typing import Literal, Sequence
+from typing import Literal, Mapping, Sequence
 
 from gopluginemu.arch import Arch
 from gopluginemu.formats import bulk
+from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.formats.tables import decoded
 
 RelocKind = Literal["relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"]
@@ -158,7 +159,7 @@ class ObjectFile:
         return RelocationTable.of(self.relocations)
 
     @decoded
-    def dynamic_defined(self) -> dict[str, int]:
+    def dynamic_defined(self) -> Mapping[str, int]:
         """Name -> value of each defined dynamic symbol (``dynamic_symbols`` without the objects)."""
         return {name: sym.value for name, sym in self.dynamic_symbols.items() if sym.kind != "undefined"}
 
@@ -168,7 +169,7 @@ class ObjectFile:
         return [name for name, sym in self.dynamic_symbols.items() if sym.kind == "func" and name in self.dynamic_defined]
 
     @decoded
-    def defined(self) -> dict[str, int]:
+    def defined(self) -> Mapping[str, int]:
         """Name -> link-time value of each symbol a relocation's symbol binds to within the file
         (and a loader names): the defined dynamic symbols, unless a reader says otherwise."""
         return self.dynamic_defined
@@ -178,14 +179,31 @@ class ObjectFile:
         """The names in ``defined`` that are functions'."""
         return self.dynamic_functions
 
+    def defined_matching(self, patterns: NamePatterns, functions: bool = False, dynamic: bool = False) -> list[tuple[str, int]]:
+        """(name, value) of the symbols in ``defined`` (``dynamic_defined`` if ``dynamic``; only the
+        functions' if ``functions``) whose names one of ``patterns`` matches."""
+        defined = self.dynamic_defined if dynamic else self.defined
+        names = (self.dynamic_functions if dynamic else self.defined_functions) if functions else defined
+        return [(name, defined[name]) for name in patterns.names_in(names)]
+
+    @decoded
+    def symbol_bindings(self) -> tuple[list[int], frozenset[int]]:
+        """For each index a relocation gives as its symbol: the value it binds to within the file
+        (``defined``; 0 if none), and the set of indices bound to nothing in the file (0, no symbol,
+        and the imports)."""
+        names = self.relocation_table.names
+        defined = self.defined
+        bound = [0, *map(defined.get, names[1:], repeat(0))]  # symbol 0 is no symbol
+        unbound = {0, *compress(range(1, len(names)), map(not_, map(defined.__contains__, names[1:])))}
+        return bound, frozenset(unbound)
+
     @decoded
     def relocation_values(self) -> list[int]:
         """Each relocation's value at load base 0 with its symbol bound within the file (``defined``):
         the addend, plus the symbol's value for the kinds that add one ("S" in ``RELOCATIONS``). A
         loader adds its base to all but ``late_relocations``, whose values it works out itself."""
         table = self.relocation_table
-        defined = self.defined
-        bound = [0, *map(defined.get, table.names[1:], repeat(0))]  # symbol 0 is no symbol
+        bound = self.symbol_bindings[0]
         values = list(map(add, map(bound.__getitem__, table.symbols), table.addends))
         for i in bulk.where(bulk.both(table.kinds.translate(_ADDS_NO_SYMBOL), bulk.nonzero(table.symbols))):
             values[i] = table.addends[i]  # a symbol named where the kind adds none (a TLS offset's)
@@ -196,9 +214,7 @@ class ObjectFile:
         """Indices of the relocations whose value depends on more than the load base: TLS ones, and
         those of an "S" kind whose symbol the file does not define (an import, or no symbol at all)."""
         table = self.relocation_table
-        defined = self.defined
-        names = table.names
-        unbound = {0, *compress(range(1, len(names)), map(not_, map(defined.__contains__, names[1:])))}
+        unbound = self.symbol_bindings[1]
         imports = bulk.both(table.kinds.translate(_ADDS_SYMBOL), bytes(map(unbound.__contains__, table.symbols)))
         return bulk.where(bulk.either(imports, table.kinds.translate(_THREAD_POINTER)))
 

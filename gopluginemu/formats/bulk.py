@@ -48,6 +48,7 @@ def flag_table(test: Callable[[int], bool]) -> bytes:
 
 
 NONZERO = flag_table(bool)
+ZERO = flag_table(not_)
 
 
 def nonzero(items: array) -> bytes:
@@ -77,3 +78,4 @@ def where(mask: bytes) -> list[int]:
         out.append(i)
         i = mask.find(1, i + 1)
     return out
+

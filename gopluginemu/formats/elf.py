@@ -11,13 +11,17 @@ import bisect
 import struct
 from array import array
 from dataclasses import dataclass
-from itertools import compress
-from typing import NamedTuple
+from itertools import compress, repeat
+from operator import mul
+from typing import Iterator, Mapping, NamedTuple
 
 from gopluginemu.arch import by_elf_machine
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
 from gopluginemu.formats import bulk
 from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, RelocationTable, Section, Symbol
+from gopluginemu.formats.gnu_hash import SHT_GNU_HASH, GnuHash
+from gopluginemu.formats.name_search import NamePatterns
+from gopluginemu.formats.strtab import Names, StringTable
 from gopluginemu.formats.tables import decoded
 
 # ELF64 records (byte order prefix added per file), from the System V gABI.
@@ -63,7 +67,7 @@ class RawSymbol(NamedTuple):
 class SymbolColumns(NamedTuple):
     """An ELF symbol table decoded in bulk: one sequence per field, in table order."""
 
-    names: list[str]
+    names: Names
     values: array
     sizes: array
     info: bytes
@@ -178,24 +182,24 @@ class ELFFile(ObjectFile):
         """``raw`` as an array of ``code`` items in the file's byte order."""
         return bulk.words(raw, code, self.byte_order)
 
-    def _names(self, strtab: bytes, offsets) -> list[str]:
-        """The strings at ``offsets`` of a string table (0 is the empty name), found in bulk."""
-        if strtab[:1] != b"\0":
-            return [self._cstr(strtab, n) if n else "" for n in offsets]
-        return bulk.cstrings(strtab, offsets, lambda _: CorruptFileError(self.path, "string table index out of range"))
+    def _strings(self, idx: int | None) -> StringTable:
+        """The string table in section ``idx`` (None: an empty one)."""
+        data = b"" if idx is None else self._section_bytes(idx)
+        return StringTable(data, lambda _: CorruptFileError(self.path, "string table index out of range"))
+
+    def _symtab_index(self, sh_type: int) -> int | None:
+        return next((idx for idx, sh in enumerate(self._shdrs) if sh[1] == sh_type), None)
 
     def _symbol_columns(self, sh_type: int) -> SymbolColumns:
-        for idx, sh in enumerate(self._shdrs):
-            if sh[1] == sh_type:
-                raw = self._section_bytes(idx)
-                strtab = self._section_bytes(sh[6])
-                entsize = struct.calcsize(SYM)
-                raw = raw[: len(raw) - len(raw) % entsize]
-                quads = self._words(raw, "Q")
-                names = self._names(strtab, self._words(raw, "I")[0::6])
-                return SymbolColumns(names, quads[1::3], quads[2::3], raw[4::entsize], self._words(raw, "H")[3::12],
-                                     raw[5::entsize])
-        return SymbolColumns([], array("Q"), array("Q"), b"", array("H"), b"")
+        idx = self._symtab_index(sh_type)
+        if idx is None:
+            return SymbolColumns(Names(self._strings(None), array("I")), array("Q"), array("Q"), b"", array("H"), b"")
+        raw = self._section_bytes(idx)
+        entsize = struct.calcsize(SYM)
+        raw = raw[: len(raw) - len(raw) % entsize]
+        quads = self._words(raw, "Q")
+        names = Names(self._strings(self._shdrs[idx][6]), self._words(raw, "I")[0::6])
+        return SymbolColumns(names, quads[1::3], quads[2::3], raw[4::entsize], self._words(raw, "H")[3::12], raw[5::entsize])
 
     def _symbol_table(self, sh_type: int) -> list[RawSymbol]:
         return list(map(RawSymbol, *self._symbol_columns(sh_type)))
@@ -238,7 +242,8 @@ class ELFFile(ObjectFile):
     def relocation_table(self) -> RelocationTable:
         """Every RELA section's entries of a kind the arch knows, decoded in bulk."""
         codes = {t: RELOC_KINDS.index(k) for t, k in self.arch.elf_relocs.items()}
-        names: list[str | None] = [None, *self._dynsym_columns.names[1:]]
+        dynsym = self._dynsym_columns.names
+        names = Names(dynsym.table, dynsym.offsets, first=None)
         lo, hi = (2, 3) if self.byte_order == "little" else (3, 2)  # r_info's type and symbol halves
         offsets, kinds, symbols, addends = array("Q"), bytearray(), array("I"), array("q")
         entsize = struct.calcsize(RELA)
@@ -248,12 +253,14 @@ class ELFFile(ObjectFile):
             raw = self._section_bytes(idx)
             raw = raw[: len(raw) - len(raw) % entsize]
             halves = self._words(raw, "I")
-            types, keep = halves[lo::6], None
-            if not codes.keys() >= set(types):  # some entries of kinds the arch does not know: left out
+            types = halves[lo::6]
+            try:
+                section_kinds, pick = bytes(map(codes.__getitem__, types)), (lambda column: column)
+            except KeyError:  # some entries of kinds the arch does not know: left out
                 keep = list(map(codes.__contains__, types))
-            pick = (lambda column: column) if keep is None else (lambda column: compress(column, keep))
+                section_kinds, pick = bytes(map(codes.__getitem__, compress(types, keep))), (lambda column: compress(column, keep))
             offsets.extend(pick(self._words(raw, "Q")[0::3]))
-            kinds += bytes(map(codes.__getitem__, pick(types)))
+            kinds += section_kinds
             symbols.extend(pick(halves[hi::6]))
             addends.extend(pick(self._words(raw, "q")[2::3]))
         if symbols and max(symbols) >= len(names):
@@ -262,17 +269,52 @@ class ELFFile(ObjectFile):
         return RelocationTable(offsets, bytes(kinds), symbols, addends, names)
 
     @decoded
-    def dynamic_defined(self) -> dict[str, int]:
+    def dynamic_defined(self) -> Mapping[str, int]:
+        """The defined dynamic symbols, each name looked up in ``.gnu.hash`` when the file has one: a
+        loader then decodes only the few names it asks for."""
+        table = self._dynsym_hash
+        return _defined_by_name(self._dynsym_columns) if table is None else _HashedDefined(table, self._dynsym_columns)
+
+    @decoded
+    def _dynsym_hash(self) -> GnuHash | None:
+        """The ``.gnu.hash`` of ``.dynsym`` (None if the file has none, or one that does not fit)."""
+        dynsym = self._symtab_index(SHT_DYNSYM)
+        idx = next((i for i, sh in enumerate(self._shdrs) if sh[1] == SHT_GNU_HASH and sh[6] == dynsym), None)
+        if idx is None:
+            return None
+        names = self._dynsym_columns.names
+        return GnuHash.parse(self._section_bytes(idx), self.ptr_size, self.byte_order, names.offsets, names.table)
+
+    def defined_matching(self, patterns: NamePatterns, functions: bool = False, dynamic: bool = False) -> list[tuple[str, int]]:
+        defined = self.defined  # the dynamic symbols: ``dynamic`` changes nothing
+        if not isinstance(defined, _HashedDefined):
+            return super().defined_matching(patterns, functions, dynamic)
         cols = self._dynsym_columns
-        defined = list(map(bool, cols.shndx))  # SHN_UNDEF is 0
-        out = dict(zip(compress(cols.names, defined), compress(cols.values, defined)))
-        out.pop("", None)
-        return out
+        text = cols.names.table.lines  # every string of the table (and their tails), as Latin-1 lines
+        found = [text[s : text.index("\n", s)] for s in patterns.starts(text)]
+        indices = set(map(defined.index, map(str.encode, found, repeat("latin-1"))))  # which of them name symbols
+        indices.discard(None)
+        return [(cols.names[i], cols.values[i]) for i in sorted(indices) if not functions or IS_FUNC[cols.info[i]]]
+
+    @decoded
+    def symbol_bindings(self) -> tuple[list[int], frozenset[int]]:
+        cols = self._dynsym_columns
+        if not isinstance(self.defined, _HashedDefined):
+            return super().symbol_bindings
+        named_defined = bulk.both(bulk.nonzero(cols.shndx), bulk.nonzero(cols.names.offsets))  # SHN_UNDEF is 0
+        bound = list(map(mul, cols.values, named_defined))
+        unbound = set(bulk.where(named_defined.translate(bulk.ZERO)))
+        for i in [i for i in unbound if cols.names.offsets[i]]:  # an import the file also defines binds to it
+            value = self.defined.get(cols.names[i])
+            if value is not None:
+                bound[i] = value
+                unbound.discard(i)
+        return bound, frozenset(unbound)
 
     @decoded
     def dynamic_functions(self) -> list[str]:
         cols = self._dynsym_columns
-        return list(filter(self.dynamic_defined.__contains__, compress(cols.names, cols.info.translate(IS_FUNC))))
+        return list(filter(self.dynamic_defined.keys().__contains__, compress(cols.names, cols.info.translate(IS_FUNC))))
 
     @decoded
     def local_entries(self) -> dict[int, int]:
@@ -300,3 +342,61 @@ class ELFFile(ObjectFile):
         if i is None or self.relocation_table.adds_to(i) == "T":
             return int.from_bytes(self.read(addr, self.ptr_size), self.byte_order)
         return self.relocation_values[i]
+
+
+class _HashedDefined(Mapping[str, int]):
+    """The defined dynamic symbols by name, each found in ``.gnu.hash`` when asked for; iterating
+    decodes every name into a dict, once (kept in the file's shared tables, the only change it makes)."""
+
+    def __init__(self, table: GnuHash, cols: SymbolColumns) -> None:
+        self.table = table
+        self.cols = cols
+        self._all: dict[str, int] | None = None
+
+    def index(self, raw: bytes) -> int | None:
+        """The index in ``.dynsym`` of the defined symbol whose name's bytes are ``raw``, or None."""
+        i = self.table.find(raw) if raw else None
+        return i if i is not None and self.cols.shndx[i] else None
+
+    def __getitem__(self, name: str) -> int:
+        if self._all is not None:
+            return self._all[name]
+        i = self.index(name.encode("utf-8", "replace"))
+        if i is None:
+            raise KeyError(name)
+        return self.cols.values[i]
+
+    @property
+    def all(self) -> dict[str, int]:
+        """Every defined symbol's name and value, decoded once."""
+        if self._all is None:
+            self._all = _defined_by_name(self.cols)
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.all)
+
+    def __contains__(self, name: object) -> bool:
+        if self._all is not None:
+            return name in self._all
+        return isinstance(name, str) and self.index(name.encode("utf-8", "replace")) is not None
+
+    def __len__(self) -> int:
+        return len(self.all)
+
+    def keys(self):
+        return self.all.keys()
+
+    def items(self):
+        return self.all.items()
+
+    def values(self):
+        return self.all.values()
+
+
+def _defined_by_name(cols: SymbolColumns) -> dict[str, int]:
+    """Name -> value of each defined, named symbol of a table (the last, should a name recur)."""
+    defined = list(map(bool, cols.shndx))  # SHN_UNDEF is 0
+    out = dict(zip(compress(cols.names, defined), compress(cols.values, defined)))
+    out.pop("", None)
+    return out

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from gopluginemu.errors import CorruptFileError
+from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.formats.base import ObjectFile
 from gopluginemu.gometa.layouts import Layout
 from gopluginemu.gometa.memory import Memory
@@ -18,7 +19,7 @@ from gopluginemu.gometa.types import GoType, TypeReader
 
 INITTASK_SUFFIX = "..inittask"
 PKGHASH_PREFIX = "go:link.pkghash."
-_PKGHASH_LINE = re.compile("\n(" + re.escape(PKGHASH_PREFIX) + "[^\n]*)")  # a line of newline-separated names
+_PKGHASH = NamePatterns([re.escape(PKGHASH_PREFIX)])
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 
 
@@ -113,6 +114,4 @@ def exported_hashes(obj: ObjectFile, mem: Memory) -> dict[str, bytes]:
     These are what a plugin's runtime hashes bind to when a host or an earlier
     plugin exports them (a host that imports "plugin" has them for every package).
     """
-    defined = obj.dynamic_defined
-    names = _PKGHASH_LINE.findall("\n" + "\n".join(defined))  # one search over all the names, no Python loop
-    return {name[len(PKGHASH_PREFIX) :]: mem.string(defined[name]) for name in names if name in defined}
+    return {name[len(PKGHASH_PREFIX) :]: mem.string(value) for name, value in obj.defined_matching(_PKGHASH, dynamic=True)}

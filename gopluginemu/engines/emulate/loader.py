@@ -13,11 +13,12 @@ import struct
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from gopluginemu.engines.emulate.cpu import CPU
 from gopluginemu.engines.emulate.memory import PAGE, map_in_place, page_up
 from gopluginemu.errors import CorruptFileError
+from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.formats.base import ObjectFile
 
 
@@ -28,8 +29,7 @@ class Image:
     obj: ObjectFile
     base: int
     size: int
-    defined: dict[str, int]  # symbol name -> link-time value
-    defined_functions: list[str]  # the names in ``defined`` that are functions'
+    defined: Mapping[str, int]  # symbol name -> link-time value
     # link-time value of a function -> bytes to its local entry, where direct calls land
     # (ppc64 only; empty elsewhere)
     local_entries: dict[int, int] = field(default_factory=dict)
@@ -45,9 +45,11 @@ class Image:
             value = self.functions.get(name[:-5] if name.endswith(".abi0") else name)
         return None if value is None else self.base + value
 
-    def function_names(self) -> Iterable[str]:
-        """Every name ``addr`` knows that is a function's (what the runtime services may hook)."""
-        return [*self.defined_functions, *self.functions]
+    def function_names_matching(self, patterns: NamePatterns) -> list[str]:
+        """The names ``addr`` knows that are functions' (what the runtime services may hook) and that
+        one of ``patterns`` matches."""
+        defined = [name for name, _ in self.obj.defined_matching(patterns, functions=True)]
+        return [*defined, *patterns.names_in(self.functions)]
 
     def add_functions(self, functions: Iterable[tuple[str, int]]) -> None:
         """Name the functions a symbol table lacks (a stripped Mach-O keeps only its exports) from
@@ -92,7 +94,7 @@ def map_image(
         image[addr : addr + len(data)] = data
     _relocate(obj, image, base, resolve_import, tls_offset)
     map_in_place(cpu.uc, base, image)
-    return Image(obj, base, hi, obj.defined, obj.defined_functions, obj.local_entries, memory=image)
+    return Image(obj, base, hi, obj.defined, obj.local_entries, memory=image)
 
 
 def _host_memory(size: int) -> mmap.mmap:

@@ -4,32 +4,16 @@ finalizers ignored, and the places where a run stops (unrecovered panic, throw).
 
 from __future__ import annotations
 
-import re
-from typing import Iterable
-
+from gopluginemu.formats.name_search import NamePatterns
 from runtime_stubs.services import ANSWERED, STOPS, WATCHED
 
-
-def _line_pattern(patterns: Iterable[str]) -> re.Pattern:
-    """One line of a newline-separated list of names that one of ``patterns`` matches (at its start,
-    as re.match would); group s<i> tells which. Patterns that start with the same package prefix
-    ("runtime\\.") share one branch, so a line of another package fails after one comparison."""
-    branches: dict[str, list[str]] = {}
-    for i, pattern in enumerate(patterns):
-        prefix = re.match(r"[\w/]+\\\.", pattern)
-        head = prefix.group() if prefix else ""
-        branches.setdefault(head, []).append(f"(?P<s{i}>{pattern[len(head):]})")
-    return re.compile("\n(?:" + "|".join(f"{head}(?:{'|'.join(alts)})" for head, alts in branches.items()) + ")", re.M)
+_ANSWERED = NamePatterns(ANSWERED)
 
 
-_ANSWERED_LINE = _line_pattern(ANSWERED)
-
-
-def _answered(names: Iterable[str]) -> list[tuple[str, int]]:
-    """(name, index of its pattern in ANSWERED) of each name an ANSWERED pattern matches, found by
-    one regex search over all the names (no Python loop over the thousands that do not match)."""
-    text = "\n" + "\n".join(names) + "\n"
-    return [(text[m.start() + 1 : text.index("\n", m.end())], int(m.lastgroup[1:])) for m in _ANSWERED_LINE.finditer(text)]
+def _answered(image) -> list[tuple[str, int]]:
+    """(name, index of its pattern in ANSWERED) of each function of ``image`` an ANSWERED pattern
+    matches, found without a Python loop over the thousands of names that do not match."""
+    return [(name, _ANSWERED.which(name)) for name in image.function_names_matching(_ANSWERED)]
 
 
 class Services:
@@ -44,7 +28,7 @@ class Services:
         self.cpu = cpu
         services = list(ANSWERED.values())
         self.alloc_entries: list[int] = []  # the mallocgc family's entry points
-        for name, i in _answered(machine.image.function_names()):  # every service answers a function
+        for name, i in _answered(machine.image):  # every service answers a function
             service, arg_words = services[i]
             addr = machine.image.addr(name)
             machine.add_breakpoint(addr, self._answer(getattr(self, service), arg_words))
