@@ -147,3 +147,40 @@ def test_relocations_of_kinds_the_arch_does_not_know_are_left_out(tmp_path) -> N
     keep = [i for i in range(len(table)) if i != 5]
     assert len(other) == len(table) - 1
     assert [other.at(i) for i in range(len(other))] == [table.at(i) for i in keep]
+
+
+def test_file_bytes_read_into_huge_pages_or_as_bytes_read_alike(tmp_path, monkeypatch) -> None:
+    import io
+    import mmap
+
+    from gopluginemu import formats
+
+    path = built_plugin(matrix.GO_VERSIONS[-1], "linux/arm64", "hello")
+    raw = path.read_bytes()
+    with open(path, "rb") as f:
+        data = formats._contents(f, len(raw))
+    assert data[:] == raw and len(data) == len(raw)
+    assert formats._contents(io.BytesIO(raw + b"grown"), len(raw)) == raw + b"grown"  # changed while read: bytes
+    assert formats._contents(io.BytesIO(b""), 0) == b""
+    mapped = open_object(path)
+    mapped.relocation_values, mapped.late_relocations  # noqa: B018 - decoded from the mapping
+    formats.tables.clear()
+    monkeypatch.delattr(mmap, "MADV_HUGEPAGE", raising=False)  # an OS without transparent huge pages
+    plain = open_object(path)
+    assert isinstance(plain.data, bytes)
+    assert plain.data == mapped.data[:]
+    assert plain.relocation_values is not mapped.relocation_values  # decoded again, from the bytes
+    assert plain.relocation_values == mapped.relocation_values and plain.late_relocations == mapped.late_relocations
+
+
+@pytest.mark.parametrize("huge_pages", [True, False])
+def test_image_memory_is_zeroed_pages(monkeypatch, huge_pages: bool) -> None:
+    import mmap
+
+    from gopluginemu.engines.emulate import loader
+
+    if not huge_pages:
+        monkeypatch.delattr(mmap, "MADV_HUGEPAGE", raising=False)
+    memory = loader._host_memory(3 << 20)
+    assert len(memory) == 3 << 20 and memory[:] == bytes(3 << 20)
+    memory[-1:] = b"x"

@@ -8,18 +8,22 @@ the same way from ELF and Mach-O.
 
 from __future__ import annotations
 
+import mmap
 from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
 from operator import add, not_
-from typing import Literal, Mapping, Sequence
+from typing import Literal, Mapping, Sequence, Union
 
 from gopluginemu.arch import Arch
 from gopluginemu.formats import bulk
 from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.formats.tables import decoded
 
+# a file's bytes: ``bytes``, or an anonymous mapping that holds them (``formats._contents``), which
+# slices, ``find``, ``len``, indexing and the buffer protocol treat alike
+FileBytes = Union[bytes, mmap.mmap]
 RelocKind = Literal["relative", "abs", "glob_dat", "jump_slot", "tls_tpoff"]
 SymbolKind = Literal["func", "object", "tls", "other", "undefined"]
 
@@ -118,7 +122,7 @@ class ObjectFile:
     format: Literal["elf", "macho"]
     goos: str
     arch: Arch
-    data: bytes  # the whole file
+    data: FileBytes  # the whole file, never written
 
     @cached_property
     def tables(self) -> dict[str, object]:

@@ -18,7 +18,7 @@ from typing import Iterator, Mapping, NamedTuple
 from gopluginemu.arch import by_elf_machine
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
 from gopluginemu.formats import bulk
-from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, RelocationTable, Section, Symbol
+from gopluginemu.formats.base import RELOC_KINDS, FileBytes, ObjectFile, RelocationTable, Section, Symbol
 from gopluginemu.formats.gnu_hash import SHT_GNU_HASH, GnuHash
 from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.formats.strtab import Names, StringTable
@@ -87,7 +87,7 @@ class ELFFile(ObjectFile):
 
     format = "elf"
 
-    def __init__(self, path: str, data: bytes) -> None:
+    def __init__(self, path: str, data: FileBytes) -> None:
         self.path = str(path)
         self.data = data
         if len(data) < 64:
@@ -298,18 +298,13 @@ class ELFFile(ObjectFile):
 
     @decoded
     def symbol_bindings(self) -> tuple[list[int], frozenset[int]]:
+        """By symbol index: a defined, named entry binds to its own value, any other is unbound (the
+        linker gives .dynsym one entry per name, so an undefined one is an import the file lacks)."""
         cols = self._dynsym_columns
         if not isinstance(self.defined, _HashedDefined):
             return super().symbol_bindings
         named_defined = bulk.both(bulk.nonzero(cols.shndx), bulk.nonzero(cols.names.offsets))  # SHN_UNDEF is 0
-        bound = list(map(mul, cols.values, named_defined))
-        unbound = set(bulk.where(named_defined.translate(bulk.ZERO)))
-        for i in [i for i in unbound if cols.names.offsets[i]]:  # an import the file also defines binds to it
-            value = self.defined.get(cols.names[i])
-            if value is not None:
-                bound[i] = value
-                unbound.discard(i)
-        return bound, frozenset(unbound)
+        return list(map(mul, cols.values, named_defined)), frozenset(bulk.where(named_defined.translate(bulk.ZERO)))
 
     @decoded
     def dynamic_functions(self) -> list[str]:

@@ -21,7 +21,7 @@ from gopluginemu.arch import by_macho_cputype
 from gopluginemu.errors import BadMagicError, CorruptFileError, UniversalBinaryError, UnsupportedArchError
 from gopluginemu.formats import bulk, macho_chained, macho_dyld
 from gopluginemu.formats import macho_layout as L
-from gopluginemu.formats.base import RELOC_KINDS, ObjectFile, Relocation, RelocationTable, Section, Symbol, SymbolKind
+from gopluginemu.formats.base import RELOC_KINDS, FileBytes, ObjectFile, Relocation, RelocationTable, Section, Symbol, SymbolKind
 from gopluginemu.formats.macho_dyld import Bind, Segment
 
 # Mach-O section -> ELF spelling where Go's rule ("__" + name[1:], '.' -> '_') cannot be reversed blindly.
@@ -111,7 +111,7 @@ class MachOFile(ObjectFile):
     format = "macho"
     goos = "darwin"
 
-    def __init__(self, path: str, data: bytes) -> None:
+    def __init__(self, path: str, data: FileBytes) -> None:
         self.path = str(path)
         self.data = data
         magic = int.from_bytes(data[:4], "little")

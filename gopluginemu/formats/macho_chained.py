@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from gopluginemu.errors import CorruptFileError, UnsupportedArchError
 from gopluginemu.formats import macho_layout as L
+from gopluginemu.formats.base import FileBytes
 from gopluginemu.formats.macho_dyld import Bind, Segment
 
 _U16 = struct.Struct("<H")
@@ -74,7 +75,7 @@ def _imports(path: str, blob: bytes, hdr: Any) -> list[_Import]:
     return out
 
 
-def decode(path: str, data: bytes, blob_offset: int, blob_size: int, segments: Sequence[Segment]) -> ChainedFixups:
+def decode(path: str, data: FileBytes, blob_offset: int, blob_size: int, segments: Sequence[Segment]) -> ChainedFixups:
     """Walk every chain of the fixups blob at ``blob_offset`` in the file ``data``."""
     blob = data[blob_offset:blob_offset + blob_size]
     try:
@@ -94,7 +95,7 @@ def decode(path: str, data: bytes, blob_offset: int, blob_size: int, segments: S
     return out
 
 
-def _walk_segment(path: str, data: bytes, blob: bytes, at: int, seg: Segment, image_base: int,
+def _walk_segment(path: str, data: FileBytes, blob: bytes, at: int, seg: Segment, image_base: int,
                   imports: list[_Import], out: ChainedFixups) -> None:
     try:
         info = L.DYLD_CHAINED_STARTS_IN_SEGMENT.unpack(blob, at)
