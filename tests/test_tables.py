@@ -50,3 +50,18 @@ def test_clear_forgets_every_file(tmp_path) -> None:
     tables.clear()
     after = open_object(path).relocation_values
     assert after is not before and after == before
+
+
+def test_kept_tables_do_not_keep_the_file_object(tmp_path) -> None:
+    """The tables outlive the object that decoded them; its bytes (the whole file) must not."""
+    import gc
+    import weakref
+
+    path = tmp_path / "p.so"
+    shutil.copyfile(built_plugin(matrix.GO_VERSIONS[-1], "linux/arm64", "hello"), path)
+    obj = open_object(path)
+    obj.relocation_values, obj.late_relocations, obj.dynamic_defined.get("runtime.mallocgc"), list(obj.dynsym)  # noqa: B018
+    gone = weakref.ref(obj)
+    del obj
+    gc.collect()
+    assert gone() is None

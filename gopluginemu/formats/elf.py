@@ -184,8 +184,8 @@ class ELFFile(ObjectFile):
 
     def _strings(self, idx: int | None) -> StringTable:
         """The string table in section ``idx`` (None: an empty one)."""
-        data = b"" if idx is None else self._section_bytes(idx)
-        return StringTable(data, lambda _: CorruptFileError(self.path, "string table index out of range"))
+        data, path = b"" if idx is None else self._section_bytes(idx), self.path  # kept in the tables: not self
+        return StringTable(data, lambda _: CorruptFileError(path, "string table index out of range"))
 
     def _symtab_index(self, sh_type: int) -> int | None:
         return next((idx for idx, sh in enumerate(self._shdrs) if sh[1] == sh_type), None)
