@@ -59,3 +59,5 @@ def test_relocation_values_and_late_relocations() -> None:
     )
     assert obj.relocation_values == [0x500, 0x1008, 0, 4, 0x600, 0]
     assert obj.late_relocations == [2, 3, 5]
+    assert [obj.relocation_value(i) for i in range(6)] == obj.relocation_values  # each alone, as pointer() asks
+    assert obj.relocation_values_at(0x7000) == [v + 0x7000 for v in obj.relocation_values]

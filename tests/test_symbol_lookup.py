@@ -144,3 +144,11 @@ def test_without_a_usable_gnu_hash_every_name_is_decoded_alike(tmp_path, how: st
     patterns = NamePatterns([r"runtime\.(mallocgc|stackalloc)$", r"go:link\.pkghash\."])
     assert plain.defined_matching(patterns, functions=True) == hashed.defined_matching(patterns, functions=True)
     assert plain.defined_matching(patterns) == hashed.defined_matching(patterns)
+
+
+@pytest.mark.parametrize("target", LINUX_TARGETS)
+def test_relocation_values_alone_and_moved_agree_with_the_table(target: str) -> None:
+    obj = open_object(built_plugin(matrix.GO_VERSIONS[-1], target, "hello"))
+    values = obj.relocation_values
+    assert [obj.relocation_value(i) for i in range(len(values))] == values
+    assert obj.relocation_values_at(1 << 36) == [v + (1 << 36) for v in values]

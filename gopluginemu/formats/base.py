@@ -206,12 +206,24 @@ class ObjectFile:
         """Each relocation's value at load base 0 with its symbol bound within the file (``defined``):
         the addend, plus the symbol's value for the kinds that add one ("S" in ``RELOCATIONS``). A
         loader adds its base to all but ``late_relocations``, whose values it works out itself."""
+        return self.relocation_values_at(0)
+
+    def relocation_values_at(self, base: int) -> list[int]:
+        """``relocation_values`` moved to load base ``base`` (each plus ``base``), worked out at once."""
         table = self.relocation_table
         bound = self.symbol_bindings[0]
+        if base:
+            bound = list(map(base.__add__, bound))
         values = list(map(add, map(bound.__getitem__, table.symbols), table.addends))
         for i in bulk.where(bulk.both(table.kinds.translate(_ADDS_NO_SYMBOL), bulk.nonzero(table.symbols))):
-            values[i] = table.addends[i]  # a symbol named where the kind adds none (a TLS offset's)
+            values[i] = table.addends[i] + base  # a symbol named where the kind adds none (a TLS offset's)
         return values
+
+    def relocation_value(self, i: int) -> int:
+        """``relocation_values[i]``, worked out alone."""
+        table = self.relocation_table
+        symbol = self.symbol_bindings[0][table.symbols[i]] if table.adds_to(i) == "S" else 0
+        return symbol + table.addends[i]
 
     @decoded
     def late_relocations(self) -> list[int]:

@@ -266,7 +266,8 @@ class ELFFile(ObjectFile):
         if symbols and max(symbols) >= len(names):
             bad = next(i for i, n in enumerate(symbols) if n >= len(names))
             raise CorruptFileError(self.path, f"relocation at {offsets[bad]:#x} names symbol {symbols[bad]} beyond .dynsym")
-        return RelocationTable(offsets, bytes(kinds), symbols, addends, names)
+        # the offsets as a list: each pass over them (values, index, span, stores) then takes ready ints
+        return RelocationTable(offsets.tolist(), bytes(kinds), symbols, addends, names)
 
     @decoded
     def dynamic_defined(self) -> Mapping[str, int]:
@@ -336,7 +337,7 @@ class ELFFile(ObjectFile):
         i = self.relocation_index.get(addr)
         if i is None or self.relocation_table.adds_to(i) == "T":
             return int.from_bytes(self.read(addr, self.ptr_size), self.byte_order)
-        return self.relocation_values[i]
+        return self.relocation_value(i)
 
 
 class _HashedDefined(Mapping[str, int]):

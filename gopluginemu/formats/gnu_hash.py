@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 from array import array
+from functools import lru_cache
 from typing import Literal
 
 from gopluginemu.formats import bulk
@@ -14,6 +15,7 @@ SHT_GNU_HASH = 0x6FFFFFF6
 HEADER = "IIII"  # nbuckets symoffset bloom_size bloom_shift; then bloom words, buckets, chain (u32 hash values)
 
 
+@lru_cache(maxsize=4096)  # the runtime's names are looked up again in every plugin a process opens
 def gnu_hash(name: bytes) -> int:
     """The GNU hash of a symbol name (h = h * 33 + c from 5381, 32-bit)."""
     h = 5381

@@ -144,7 +144,7 @@ def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, resolve_import: Call
 
 
 def _relocated_span(obj: ObjectFile, image: mmap.mmap, base: int) -> None:
-    """Store each relocation's value at ``base`` (``relocation_values`` moved by ``base``) into
+    """Store each relocation's value at ``base`` (``relocation_values_at(base)``) into
     ``image``, which holds the file's bytes. The bytes from the first patched word to the last
     then depend on the file and ``base`` alone, so the file's ``tables`` keep them (a few hundred
     KiB) and the next image of the same file at the same base copies them instead."""
@@ -155,7 +155,7 @@ def _relocated_span(obj: ObjectFile, image: mmap.mmap, base: int) -> None:
         image[start : start + len(data)] = data
         return
     offsets = obj.relocation_table.offsets
-    _store(obj, image, offsets, lambda: map(base.__add__, obj.relocation_values))
+    _store(obj, image, offsets, lambda: obj.relocation_values_at(base))
     start, end = min(offsets), max(offsets) + obj.ptr_size
     obj.tables[key] = (start, bytes(image[start:end]))
 
