@@ -129,12 +129,6 @@ class ELFFile(ObjectFile):
         table = self._bytes(self._shoff, self._shnum * self._shentsize, "section header table")
         return list(struct.iter_unpack(self._e + SHDR, table))
 
-    def _cstr(self, table: bytes, off: int) -> str:
-        end = table.find(b"\0", off)
-        if off >= len(table) or end < 0:
-            raise CorruptFileError(self.path, "string table index out of range")
-        return table[off:end].decode("utf-8", "replace")
-
     def _section_bytes(self, idx: int) -> bytes:
         if not 0 <= idx < len(self._shdrs):
             raise CorruptFileError(self.path, f"section index {idx} out of range")
@@ -170,10 +164,10 @@ class ELFFile(ObjectFile):
     def sections(self) -> list[Section]:
         if not self._shdrs:
             return []
-        names = self._section_bytes(self._shstrndx)
+        names = self._strings(self._shstrndx)
         out = []
         for sh in self._shdrs:
-            name = self._cstr(names, sh[0]) if sh[0] or names else ""
+            name = names.at(sh[0]) if sh[0] or names.data else ""
             offset = None if sh[1] == SHT_NOBITS else sh[4]
             out.append(Section(name, name, sh[3], sh[5], offset))
         return out

@@ -19,6 +19,7 @@ from gopluginemu.engines.emulate.cpu import CPU
 from gopluginemu.engines.emulate.memory import PAGE, map_in_place, page_up
 from gopluginemu.errors import CorruptFileError
 from gopluginemu.formats.name_search import NamePatterns
+from gopluginemu.hostmem import huge_page_memory
 from gopluginemu.formats.base import ObjectFile
 
 
@@ -98,23 +99,16 @@ def map_image(
 
 
 def _host_memory(size: int) -> mmap.mmap:
-    """``size`` zeroed, page-aligned bytes of host memory: fresh pages from the OS. Where Linux
-    offers transparent huge pages they are asked for (copying the file in then faults 2 MiB at a
-    time: 0.6 ms for a 4.5 MiB plugin, against 2.3 ms for 4 KiB pages faulted in at once by
-    MAP_POPULATE, or 2.9 ms one by one); else MAP_POPULATE faults them in at once. Taking them from
-    the Python heap instead made an open cost 0.5 to 3.5 ms more or less, as malloc happened to
-    reuse freed memory or not."""
+    """``size`` zeroed, page-aligned bytes of host memory: fresh pages from the OS, huge pages where
+    the OS offers them (``hostmem``), else faulted in at once where Linux offers MAP_POPULATE.
+    Taking them from the Python heap instead made an open cost 0.5 to 3.5 ms more or less, as
+    malloc happened to reuse freed memory or not."""
     if not hasattr(mmap, "MAP_PRIVATE"):  # Windows: an anonymous mapping backed by the page file
         return mmap.mmap(-1, size)
-    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
-    if hasattr(mmap, "MADV_HUGEPAGE"):
-        memory = mmap.mmap(-1, size, flags=flags)
-        try:
-            memory.madvise(mmap.MADV_HUGEPAGE)
-            return memory
-        except OSError:  # a kernel without transparent huge pages
-            memory.close()
-    return mmap.mmap(-1, size, flags=flags | getattr(mmap, "MAP_POPULATE", 0))
+    memory = huge_page_memory(size)
+    if memory is not None:
+        return memory
+    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0))
 
 
 def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, resolve_import: Callable[[str], int],
