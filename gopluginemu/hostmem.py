@@ -1,18 +1,25 @@
 """Host memory for the big buffers an open fills at once (the file's bytes, the image): a private
 anonymous mapping that asks Linux for transparent huge pages, so that filling 4.5 MiB faults in a
 few 2 MiB pages (0.6 ms) instead of ~1,100 small ones (2.3 ms faulted at once by MAP_POPULATE,
-2.9 ms one by one)."""
+2.9 ms one by one). Linux places a mapping on a huge-page boundary only if its length is a whole
+number of huge pages: a buffer that need not be exactly ``size`` long asks for ``whole=True``."""
 
 from __future__ import annotations
 
 import mmap
 
+HUGE_PAGE = 2 << 20  # x86-64's and arm64's (4 KiB granule) transparent huge page
 
-def huge_page_memory(size: int) -> mmap.mmap | None:
+
+def huge_page_memory(size: int, whole: bool = False) -> mmap.mmap | None:
     """``size`` zeroed bytes backed by transparent huge pages, or None where the OS offers none
-    (Windows, macOS, a kernel without them) or ``size`` is 0."""
+    (Windows, macOS, a kernel without them) or ``size`` is 0. ``whole``: ``size`` rounded up to
+    whole huge pages, so that all of it is (a 3.3 MiB image copied in takes 0.75 ms with 77 page
+    faults this way, 1.0 to 3.1 ms with 326 to 837 faults at its exact size)."""
     if not size or not hasattr(mmap, "MADV_HUGEPAGE"):
         return None
+    if whole:
+        size = -(-size // HUGE_PAGE) * HUGE_PAGE
     memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     try:
         memory.madvise(mmap.MADV_HUGEPAGE)

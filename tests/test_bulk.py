@@ -37,6 +37,31 @@ def test_masks_and_where() -> None:
     assert bulk.where(bulk.nonzero(array("I"))) == []
 
 
+@pytest.mark.parametrize("byte_order", ["little", "big"])
+def test_column_takes_one_field_of_each_record(byte_order: str) -> None:
+    records = [(0x1122, 7, -3), (0x3344, 8, 2**40)]
+    raw = b"".join(b"".join(v.to_bytes(8, byte_order, signed=True) for v in r) for r in records)
+    assert list(bulk.column(raw, "Q", 0, 3, byte_order)) == [0x1122, 0x3344]
+    assert list(bulk.column(raw, "q", 2, 3, byte_order)) == [-3, 2**40]
+    low_half = 0 if byte_order == "little" else 1  # of the middle word
+    assert list(bulk.column(raw, "I", 2 + low_half, 6, byte_order)) == [7, 8]
+
+
+@pytest.mark.parametrize(
+    "items,table",
+    [
+        (array("I", [1027, 257, 1030, 5, 1027, 70000, 0]), {257: 1, 1025: 2, 1026: 3, 1027: 0, 1030: 4}),  # arm64's
+        (array("I", [8, 1, 18, 9, 7, 6]), {1: 1, 6: 2, 7: 3, 8: 0, 18: 4}),  # amd64's
+        (array("I", [3, 70000, 1 << 31]), {70000: 5, 3: 1}),  # a key past 16 bits: one by one
+        (array("H", [0x1ff, 0x2ff, 0xff]), {0x1ff: 9, 0xff: 8}),
+        (array("B", [1, 2, 3]), {2: 7}),
+        (array("I"), {1: 1}),
+    ],
+)
+def test_translate_items_looks_each_item_up(items: array, table: dict[int, int]) -> None:
+    assert bulk.translate_items(items, table, 255) == bytes(table.get(i, 255) for i in items)
+
+
 class _Table(ObjectFile):
     """Just a relocation table and the symbols the file defines."""
 
@@ -60,4 +85,4 @@ def test_relocation_values_and_late_relocations() -> None:
     assert obj.relocation_values == [0x500, 0x1008, 0, 4, 0x600, 0]
     assert obj.late_relocations == [2, 3, 5]
     assert [obj.relocation_value(i) for i in range(6)] == obj.relocation_values  # each alone, as pointer() asks
-    assert obj.relocation_values_at(0x7000) == [v + 0x7000 for v in obj.relocation_values]
+    assert list(obj.relocation_values_at(0x7000)) == [v + 0x7000 for v in obj.relocation_values]

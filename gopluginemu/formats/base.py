@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
 from operator import add, not_
-from typing import Literal, Mapping, Sequence, Union
+from typing import Iterable, Literal, Mapping, Sequence, Union
 
 from gopluginemu.arch import Arch
 from gopluginemu.formats import bulk
 from gopluginemu.formats.name_search import NamePatterns
+from gopluginemu.formats.offset_index import OffsetIndex
 from gopluginemu.formats.tables import decoded
 
 # a file's bytes: ``bytes``, or an anonymous mapping that holds them (``formats._contents``), which
@@ -81,7 +82,7 @@ class RelocationTable:
     Relocation ``i`` stores what ``RELOC_KINDS[kinds[i]]`` says at ``offsets[i]``, with addend
     ``addends[i]`` and the symbol ``names[symbols[i]]`` (``names[0]`` is None: no symbol)."""
 
-    offsets: Sequence[int]
+    offsets: list[int]
     kinds: bytes
     symbols: array
     addends: Sequence[int]
@@ -206,18 +207,20 @@ class ObjectFile:
         """Each relocation's value at load base 0 with its symbol bound within the file (``defined``):
         the addend, plus the symbol's value for the kinds that add one ("S" in ``RELOCATIONS``). A
         loader adds its base to all but ``late_relocations``, whose values it works out itself."""
-        return self.relocation_values_at(0)
+        return list(self.relocation_values_at(0))
 
-    def relocation_values_at(self, base: int) -> list[int]:
-        """``relocation_values`` moved to load base ``base`` (each plus ``base``), worked out at once."""
+    def relocation_values_at(self, base: int) -> Iterable[int]:
+        """``relocation_values`` moved to load base ``base`` (each plus ``base``), in file order, worked
+        out as they are taken: a loader storing them builds no list of them."""
         table = self.relocation_table
-        bound = self.symbol_bindings[0]
-        if base:
-            bound = list(map(base.__add__, bound))
-        values = list(map(add, map(bound.__getitem__, table.symbols), table.addends))
-        for i in bulk.where(bulk.both(table.kinds.translate(_ADDS_NO_SYMBOL), bulk.nonzero(table.symbols))):
-            values[i] = table.addends[i] + base  # a symbol named where the kind adds none (a TLS offset's)
-        return values
+        symbols = table.symbols
+        named = bulk.where(bulk.both(table.kinds.translate(_ADDS_NO_SYMBOL), bulk.nonzero(symbols)))
+        if named:  # a symbol named where the kind adds none (a TLS offset's): the addend alone
+            symbols = array(symbols.typecode, symbols)
+            for i in named:
+                symbols[i] = 0  # no symbol: bound to 0
+        values = map(add, map(self.symbol_bindings[0].__getitem__, symbols), table.addends)
+        return map(base.__add__, values) if base else values
 
     def relocation_value(self, i: int) -> int:
         """``relocation_values[i]``, worked out alone."""
@@ -273,10 +276,10 @@ class ObjectFile:
         raise NotImplementedError
 
     @decoded
-    def relocation_index(self) -> dict[int, int]:
+    def relocation_index(self) -> OffsetIndex:
         """Offset -> index of the relocation that patches the word there (the last, if several do)."""
-        offsets = self.relocation_table.offsets
-        return dict(zip(offsets, range(len(offsets))))
+        table = self.relocation_table
+        return OffsetIndex(table.offsets, table.kinds, RELOC_KINDS.index("relative"))
 
     def relocation_at(self, addr: int) -> Relocation | None:
         """The dynamic relocation that patches the word at ``addr``, if any (the last, if several do)."""

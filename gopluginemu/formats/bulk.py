@@ -7,7 +7,7 @@ import sys
 from array import array
 from itertools import accumulate, compress, count, repeat
 from operator import add, is_, not_
-from typing import Callable, Literal, Sequence
+from typing import Callable, Literal, Mapping, Sequence
 
 
 def words(raw: bytes, code: str, byte_order: Literal["little", "big"]) -> array:
@@ -17,6 +17,32 @@ def words(raw: bytes, code: str, byte_order: Literal["little", "big"]) -> array:
     if byte_order != sys.byteorder:
         out.byteswap()
     return out
+
+
+def column(raw: bytes, code: str, index: int, stride: int, byte_order: Literal["little", "big"]) -> array:
+    """Item ``index`` of each record of ``stride`` ``code`` items (``array`` type codes) in ``raw``, a
+    whole number of such records, in ``byte_order``: the column alone is copied out of ``raw``."""
+    out = array(code, memoryview(raw).cast(code)[index::stride].tobytes())
+    if byte_order != sys.byteorder:
+        out.byteswap()
+    return out
+
+
+def translate_items(items: array, table: Mapping[int, int], missing: int) -> bytes:
+    """``table[item]`` for each of ``items`` (unsigned), ``missing`` where the table has none; the
+    values are bytes. Items below 2**16 are looked up a byte at a time with ``bytes.translate``
+    (one pass per distinct high byte of the table's keys), the rest one by one."""
+    raw, size, n = items.tobytes(), items.itemsize, len(items)
+    byte = [raw[k if sys.byteorder == "little" else size - 1 - k :: size] for k in range(size)]
+    if size < 2 or max(table, default=0) >> 16 or any(b.count(0) != n for b in byte[2:]):
+        return bytes(map(table.get, items, repeat(missing)))
+    low, high = byte[0], byte[1]
+    out = int.from_bytes(bytes([missing]) * n, "little")
+    for h in {key >> 8 for key in table}:
+        chosen = int.from_bytes(high.translate(bytes(255 if b == h else 0 for b in range(256))), "little")
+        found = int.from_bytes(low.translate(bytes(table.get(h << 8 | b, missing) for b in range(256))), "little")
+        out = (out & ~chosen) | (found & chosen)
+    return out.to_bytes(n, "little")
 
 
 def cstrings(table: bytes, offsets: Sequence[int], bad: Callable[[int], Exception]) -> list[str]:

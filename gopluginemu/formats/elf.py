@@ -30,6 +30,7 @@ PHDR = "IIQQQQQQ"  # type flags offset vaddr paddr filesz memsz align
 SHDR = "IIQQQQIIQQ"  # name type flags addr offset size link info addralign entsize
 SYM = "IBBHQQ"  # name info other shndx value size
 RELA = "QQq"  # offset info addend
+UNKNOWN_KIND = 255  # a relocation kind the arch does not know (no index in RELOC_KINDS)
 
 ELFCLASS64 = 2
 ELFDATA = {1: "little", 2: "big"}
@@ -172,9 +173,9 @@ class ELFFile(ObjectFile):
             out.append(Section(name, name, sh[3], sh[5], offset))
         return out
 
-    def _words(self, raw: bytes, code: str) -> array:
-        """``raw`` as an array of ``code`` items in the file's byte order."""
-        return bulk.words(raw, code, self.byte_order)
+    def _column(self, raw: bytes, code: str, index: int, stride: int) -> array:
+        """Item ``index`` of each ``stride``-item record in ``raw``, in the file's byte order."""
+        return bulk.column(raw, code, index, stride, self.byte_order)
 
     def _strings(self, idx: int | None) -> StringTable:
         """The string table in section ``idx`` (None: an empty one)."""
@@ -191,9 +192,9 @@ class ELFFile(ObjectFile):
         raw = self._section_bytes(idx)
         entsize = struct.calcsize(SYM)
         raw = raw[: len(raw) - len(raw) % entsize]
-        quads = self._words(raw, "Q")
-        names = Names(self._strings(self._shdrs[idx][6]), self._words(raw, "I")[0::6])
-        return SymbolColumns(names, quads[1::3], quads[2::3], raw[4::entsize], self._words(raw, "H")[3::12], raw[5::entsize])
+        names = Names(self._strings(self._shdrs[idx][6]), self._column(raw, "I", 0, 6))
+        return SymbolColumns(names, self._column(raw, "Q", 1, 3), self._column(raw, "Q", 2, 3), raw[4::entsize],
+                             self._column(raw, "H", 3, 12), raw[5::entsize])
 
     def _symbol_table(self, sh_type: int) -> list[RawSymbol]:
         return list(map(RawSymbol, *self._symbol_columns(sh_type)))
@@ -239,29 +240,29 @@ class ELFFile(ObjectFile):
         dynsym = self._dynsym_columns.names
         names = Names(dynsym.table, dynsym.offsets, first=None)
         lo, hi = (2, 3) if self.byte_order == "little" else (3, 2)  # r_info's type and symbol halves
-        offsets, kinds, symbols, addends = array("Q"), bytearray(), array("I"), array("q")
+        offsets: list[int] = []
+        kinds, symbols, addends = bytearray(), array("I"), array("q")
         entsize = struct.calcsize(RELA)
         for idx, sh in enumerate(self._shdrs):
             if sh[1] != SHT_RELA:
                 continue
             raw = self._section_bytes(idx)
             raw = raw[: len(raw) - len(raw) % entsize]
-            halves = self._words(raw, "I")
-            types = halves[lo::6]
-            try:
-                section_kinds, pick = bytes(map(codes.__getitem__, types)), (lambda column: column)
-            except KeyError:  # some entries of kinds the arch does not know: left out
-                keep = list(map(codes.__contains__, types))
-                section_kinds, pick = bytes(map(codes.__getitem__, compress(types, keep))), (lambda column: compress(column, keep))
-            offsets.extend(pick(self._words(raw, "Q")[0::3]))
+            section_kinds = bulk.translate_items(self._column(raw, "I", lo, 6), codes, UNKNOWN_KIND)
+            offs, syms, adds = self._column(raw, "Q", 0, 3).tolist(), self._column(raw, "I", hi, 6), self._column(raw, "q", 2, 3)
+            if UNKNOWN_KIND in section_kinds:  # some entries of kinds the arch does not know: left out
+                keep = list(map(UNKNOWN_KIND.__ne__, section_kinds))
+                section_kinds = bytes(compress(section_kinds, keep))
+                offs, syms, adds = list(compress(offs, keep)), array("I", compress(syms, keep)), array("q", compress(adds, keep))
+            offsets += offs
             kinds += section_kinds
-            symbols.extend(pick(halves[hi::6]))
-            addends.extend(pick(self._words(raw, "q")[2::3]))
+            symbols += syms
+            addends += adds
         if symbols and max(symbols) >= len(names):
             bad = next(i for i, n in enumerate(symbols) if n >= len(names))
             raise CorruptFileError(self.path, f"relocation at {offsets[bad]:#x} names symbol {symbols[bad]} beyond .dynsym")
         # the offsets as a list: each pass over them (values, index, span, stores) then takes ready ints
-        return RelocationTable(offsets.tolist(), bytes(kinds), symbols, addends, names)
+        return RelocationTable(offsets, bytes(kinds), symbols, addends, names)
 
     @decoded
     def dynamic_defined(self) -> Mapping[str, int]:

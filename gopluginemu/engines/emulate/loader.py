@@ -90,30 +90,32 @@ def map_image(
     if lo != 0:
         raise CorruptFileError(obj.path, f"first segment at {lo:#x}: a shared object's start at 0")
     hi = page_up(max(a + n for a, n in ranges))
-    image = _host_memory(hi)  # Unicorn maps it in place
+    image = _host_memory(hi)  # Unicorn maps it in place (its first ``hi`` bytes: it may be longer)
     for addr, data in obj.file_ranges:
         image[addr : addr + len(data)] = data
-    _relocate(obj, image, base, resolve_import, tls_offset)
-    map_in_place(cpu.uc, base, image)
+    _relocate(obj, image, hi, base, resolve_import, tls_offset)
+    map_in_place(cpu.uc, base, image, hi)
     return Image(obj, base, hi, obj.defined, obj.local_entries, memory=image)
 
 
 def _host_memory(size: int) -> mmap.mmap:
-    """``size`` zeroed, page-aligned bytes of host memory: fresh pages from the OS, huge pages where
-    the OS offers them (``hostmem``), else faulted in at once where Linux offers MAP_POPULATE.
+    """At least ``size`` zeroed, page-aligned bytes of host memory: fresh pages from the OS, whole
+    huge pages where the OS offers them (``hostmem``), else ``size`` bytes faulted in at once where
+    Linux offers MAP_POPULATE.
     Taking them from the Python heap instead made an open cost 0.5 to 3.5 ms more or less, as
     malloc happened to reuse freed memory or not."""
     if not hasattr(mmap, "MAP_PRIVATE"):  # Windows: an anonymous mapping backed by the page file
         return mmap.mmap(-1, size)
-    memory = huge_page_memory(size)
+    memory = huge_page_memory(size, whole=True)
     if memory is not None:
         return memory
     return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0))
 
 
-def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, resolve_import: Callable[[str], int],
+def _relocate(obj: ObjectFile, image: mmap.mmap, size: int, base: int, resolve_import: Callable[[str], int],
               tls_offset: Callable[[int], int]) -> None:
-    """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses): the
+    """Store every relocation's value (``RELOCATIONS``) into ``image`` (link-time addresses; its first
+    ``size`` bytes are the image, the rest is spare memory no relocation may patch): the
     file's values at base 0 moved to ``base``, stored in bulk in file order (or the span they
     patched copied from the file's ``tables``, see ``_relocated_span``), then the few that bind an
     import or a TLS offset worked out one by one (imports resolved in order of first use) and
@@ -121,7 +123,7 @@ def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, resolve_import: Call
     table = obj.relocation_table
     if not len(table):
         return
-    _relocated_span(obj, image, base)
+    _relocated_span(obj, image, size, base)
     names, defined, last = table.names, obj.defined, obj.relocation_index
     late_offsets, late_values = [], []
     for i in obj.late_relocations:
@@ -131,13 +133,13 @@ def _relocate(obj: ObjectFile, image: mmap.mmap, base: int, resolve_import: Call
             operand = 0 if value is None else tls_offset(value)
         else:
             operand = 0 if name is None else resolve_import(name)
-        if last[table.offsets[i]] == i:
+        if last.get(table.offsets[i]) == i:
             late_offsets.append(table.offsets[i])
             late_values.append(operand + table.addends[i])
     _store(obj, image, late_offsets, lambda: late_values)
 
 
-def _relocated_span(obj: ObjectFile, image: mmap.mmap, base: int) -> None:
+def _relocated_span(obj: ObjectFile, image: mmap.mmap, size: int, base: int) -> None:
     """Store each relocation's value at ``base`` (``relocation_values_at(base)``) into
     ``image``, which holds the file's bytes. The bytes from the first patched word to the last
     then depend on the file and ``base`` alone, so the file's ``tables`` keep them (a few hundred
@@ -149,8 +151,10 @@ def _relocated_span(obj: ObjectFile, image: mmap.mmap, base: int) -> None:
         image[start : start + len(data)] = data
         return
     offsets = obj.relocation_table.offsets
-    _store(obj, image, offsets, lambda: obj.relocation_values_at(base))
     start, end = min(offsets), max(offsets) + obj.ptr_size
+    if end > size:
+        raise CorruptFileError(obj.path, f"relocation at {end - obj.ptr_size:#x} outside the image")
+    _store(obj, image, offsets, lambda: obj.relocation_values_at(base))
     obj.tables[key] = (start, bytes(image[start:end]))
 
 

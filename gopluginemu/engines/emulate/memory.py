@@ -28,11 +28,13 @@ def page_up(n: int) -> int:
     return (n + PAGE - 1) & ~(PAGE - 1)
 
 
-def map_in_place(uc: Uc, addr: int, memory: bytearray | mmap.mmap) -> None:
-    """Map ``memory`` (a whole number of pages) at ``addr`` in place: the guest and Python's reads
-    and writes of it see the same bytes, with no copy through Unicorn's API. It must not move or
-    be resized, and must outlive the engine (or be released only after it is closed)."""
-    uc.mem_map_ptr(addr, len(memory), UC_PROT_ALL, ctypes.addressof(ctypes.c_char.from_buffer(memory)))
+def map_in_place(uc: Uc, addr: int, memory: bytearray | mmap.mmap, size: int | None = None) -> None:
+    """Map the first ``size`` bytes of ``memory`` (all of it by default; a whole number of pages)
+    at ``addr`` in place: the guest and Python's reads and writes of it see the same bytes, with no
+    copy through Unicorn's API. It must not move or be resized, and must outlive the engine (or be
+    released only after it is closed)."""
+    size = len(memory) if size is None else size
+    uc.mem_map_ptr(addr, size, UC_PROT_ALL, ctypes.addressof(ctypes.c_char.from_buffer(memory)))
 
 
 @dataclass
