@@ -10,10 +10,11 @@ Go's side is the benchmark host (corpus/go/benchhost, built by `python -m corpus
 times `plugin.Open` in process (the first open: Go opens a plugin once per process, so it is run
 once per repetition) and loops of calls through the func values `Lookup` returned.
 
-1. open + init: `Session().open(path)` in a fresh Python process (cold: the first open there,
-   gopluginemu already imported), in process as the first open of the file (its decoded tables
-   forgotten) and again in process (a new Session each time, reusing the file's decoded tables),
-   against Go's `plugin.Open` and the Go host's whole process, the four interleaved in each
+1. open + init: `Session().open(path)` in a fresh Python process (the first open there,
+   gopluginemu already imported), decoding every table (cold) or reading them from the tables an
+   earlier process stored (`formats.table_store`), in process as the first open of the file (its
+   decoded tables forgotten, none stored) and again in process (a new Session each time, reusing
+   the file's decoded tables), against Go's `plugin.Open` and the Go host's whole process, all interleaved in each
    repetition (the machine's speed drifts; each way then sees the same drift), and each way's
    ratio to Go's open paired per repetition (what the target is checked on: the drift cancels);
 2. per call: Add(2, 3), Greet("world") (hello), Words(1000) (map-heavy) and Spin(10**7)
@@ -115,12 +116,15 @@ def run_benchhost(go: str, target: str, name: str, *flags: str) -> tuple[dict, f
     return json.loads(proc.stdout), wall
 
 
-def child(mode: str, *args: str) -> tuple[dict, float]:
-    """Run this module as a fresh Python process in ``mode`` (see ``child_main``): its JSON and wall seconds."""
+def child(mode: str, *args: str, store: str = "off") -> tuple[dict, float]:
+    """Run this module as a fresh Python process in ``mode`` (see ``child_main``): its JSON and wall
+    seconds. ``store``: the folder of its ``table_store`` (by default none: it decodes every table)."""
+    from gopluginemu.formats import table_store  # not at the top: a child times its own imports
+
     cmd = [sys.executable, "-m", "benchmarks.bench_emulate", "--child", mode, *args]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
-                          env=installed_env())
+                          env={**installed_env(), table_store.ENV: store})
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"child failed: {' '.join(cmd)}\n{proc.stderr}")
@@ -214,19 +218,24 @@ def go_reference(target: str) -> str:
 
 
 def measure_open(go: str, target: str, name: str, runs: int) -> dict:
-    """Emulated open + init: cold (a fresh process's first open), first (in a running process, the
-    file's decoded tables forgotten before each open) and warm (again in process: a new Session
-    takes the file's tables decoded by the last one, ``formats.tables``); and Go's plugin.Open."""
+    """Emulated open + init: cold (a fresh process's first open, decoding every table), stored (a
+    fresh process's first open, the tables read from ``table_store``, written by an earlier
+    process), first (in a running process, the file's decoded tables forgotten before each open)
+    and warm (again in process: a new Session takes the file's tables decoded by the last one,
+    ``formats.tables``); and Go's plugin.Open."""
     from gopluginemu.api import Session
     from gopluginemu.formats import tables
 
     path = plugin(go, target, name)
-    cold, first, warm, go_runs = [], [], [], []
-    for _ in range(runs):  # interleaved, so that each way sees the machine's speed (which drifts) alike
-        cold.append(child("open", str(path)))
-        first.append(time_once(lambda: Session().open(path), setup=tables.clear))
-        warm.append(time_once(lambda: Session().open(path)))
-        go_runs.append(run_benchhost(go, target, name, "-calls", "1", "-reps", "1", "-spin", "1"))
+    cold, stored, first, warm, go_runs = [], [], [], [], []
+    with tempfile.TemporaryDirectory() as store:
+        child("open", str(path), store=store)  # an earlier process: decodes, and stores at exit
+        for _ in range(runs):  # interleaved, so that each way sees the machine's speed (which drifts) alike
+            cold.append(child("open", str(path)))
+            stored.append(child("open", str(path), store=store))
+            first.append(time_once(lambda: Session().open(path), setup=tables.clear))
+            warm.append(time_once(lambda: Session().open(path)))
+            go_runs.append(run_benchhost(go, target, name, "-calls", "1", "-reps", "1", "-spin", "1"))
     go_open = [r["open_ns"] / 1e9 for r, _ in go_runs]
 
     def paired(emulated: list[float]) -> float:  # drift cancels out of each repetition's ratio
@@ -235,6 +244,7 @@ def measure_open(go: str, target: str, name: str, runs: int) -> dict:
     return {
         "plugin": name, "go": go, "target": target, "size_bytes": path.stat().st_size,
         "emulated_cold_ms": 1e3 * statistics.median(c["open_s"] for c, _ in cold),
+        "emulated_stored_ms": 1e3 * statistics.median(c["open_s"] for c, _ in stored),
         "emulated_first_ms": 1e3 * statistics.median(first),
         "emulated_warm_ms": 1e3 * statistics.median(warm),
         "emulated_import_ms": 1e3 * statistics.median(c["import_s"] for c, _ in cold),
@@ -243,6 +253,7 @@ def measure_open(go: str, target: str, name: str, runs: int) -> dict:
         "go_open_ms": 1e3 * statistics.median(go_open),
         "go_process_ms": 1e3 * statistics.median(w for _, w in go_runs),
         "ratio_cold": paired([c["open_s"] for c, _ in cold]),
+        "ratio_stored": paired([c["open_s"] for c, _ in stored]),
         "ratio_first": paired(first),
         "ratio_warm": paired(warm),
     }
@@ -411,7 +422,8 @@ def goals(result: dict) -> list[dict]:
     opens = {(r["plugin"], r["go"], r["target"]): r for r in result["open"]}
     hello = opens.get(("hello", GO_MAIN, "linux/arm64"))
     if hello:
-        for way, label in (("cold", "fresh process"), ("first", "first open in process"), ("warm", "again in process")):
+        for way, label in (("cold", "fresh process, tables decoded"), ("stored", "fresh process, tables stored"),
+                           ("first", "first open in process"), ("warm", "again in process")):
             add(f"open+init hello arm64 (emulated, {label}) / qemu-user plugin.Open, paired per repetition <= 1",
                 hello[f"ratio_{way}"], 1.0, "x")
     for r in result["calls"]:
@@ -448,15 +460,17 @@ def tables(result: dict) -> str:
              + (" (--quick)" if result["quick"] else ""), ""]
     lines += ["**open + init** (emulated: `Session().open(path)`; Go: `plugin.Open` in the benchmark host, "
               "natively for amd64, under qemu-user for arm64)", "",
-              "| plugin | size | go | target | emulated, fresh process | emulated, first in process "
-              "| emulated, again in process | Go plugin.Open | Go | emulated / Go, paired (fresh / first / again) "
+              "| plugin | size | go | target | emulated, fresh process: tables decoded / stored "
+              "| emulated, first in process | emulated, again in process | Go plugin.Open | Go "
+              "| emulated / Go, paired (fresh decoded / fresh stored / first / again) "
               "| emulated process (with imports) | Go host process |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["open"]:
         lines.append(f"| {r['plugin']} | {r['size_bytes'] / 2**20:.1f} MiB | {r['go']} | {r['target']} "
-                     f"| {fmt(r['emulated_cold_ms'])} ms | {fmt(r['emulated_first_ms'])} ms | {fmt(r['emulated_warm_ms'])} ms "
+                     f"| {fmt(r['emulated_cold_ms'])} / {fmt(r['emulated_stored_ms'])} ms "
+                     f"| {fmt(r['emulated_first_ms'])} ms | {fmt(r['emulated_warm_ms'])} ms "
                      f"| {fmt(r['go_open_ms'])} ms | {r['go_reference']} "
-                     f"| {r['ratio_cold']:.2f} / {r['ratio_first']:.2f} / {r['ratio_warm']:.2f}x "
+                     f"| {r['ratio_cold']:.2f} / {r['ratio_stored']:.2f} / {r['ratio_first']:.2f} / {r['ratio_warm']:.2f}x "
                      f"| {fmt(r['emulated_process_ms'])} ms | {fmt(r['go_process_ms'])} ms |")
     lines += ["", "**per call** (emulated: a `GoFunc` from `lookup`; Go: the func value from `Lookup`)", "",
               "| func | go | target | emulated | Go | Go | emulated / Go | same result |",
@@ -536,6 +550,7 @@ def plot(result: dict, out: Path) -> None:
     opens = [r for r in result["open"] if r["go"] == GO_MAIN]
     bars(axes[0][0], [f"{r['plugin']}\n{r['target'].split('/')[1]}" for r in opens],
          {"emulated, fresh process": [r["emulated_cold_ms"] for r in opens],
+          "emulated, fresh process, tables stored": [r["emulated_stored_ms"] for r in opens],
           "emulated, first in process": [r["emulated_first_ms"] for r in opens],
           "emulated, again": [r["emulated_warm_ms"] for r in opens],
           "Go": [r["go_open_ms"] for r in opens]},
@@ -604,6 +619,9 @@ def main() -> None:
     if args.child:
         print(json.dumps(child_main(args.child[0], args.child[1:])))
         return
+    from gopluginemu.formats import table_store
+
+    os.environ[table_store.ENV] = "off"  # in this process every "first" open decodes: nothing is read from a store
     runs = args.runs or (3 if args.quick else 7)
     started = time.time()
     result = {**versions(), "runs": runs, "quick": args.quick,

@@ -67,9 +67,13 @@ def installed_env() -> dict[str, str]:
     """The environment for a fresh Python process that runs gopluginemu as an installed package
     does: with its bytecode compiled once and kept (pip compiles at install), here under the
     benchmarks' cache folder. A shell's PYTHONDONTWRITEBYTECODE would make every process compile
-    the whole package again (the generated runtime layout table alone is ~70 ms)."""
+    the whole package again (the generated runtime layout table alone is ~70 ms). No decoded
+    tables are kept between these processes (``table_store``): each decodes what it reads."""
+    from gopluginemu.formats import table_store  # not at the top: bench_emulate's children time their imports
+
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(toolchains.cache_dir() / "pycache")
+    env[table_store.ENV] = "off"
     return env
 
 

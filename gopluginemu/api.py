@@ -128,6 +128,9 @@ class Session:
     plugins: dict[str, Plugin | _Failed] = field(default_factory=dict)
     package_hashes: dict[str, bytes] = field(default_factory=dict)
     pluginpaths: set[str] = field(default_factory=set)
+    # plugins loaded whose exported package hashes are not yet in ``package_hashes``: they are read
+    # only when a later plugin is checked against them
+    exporters: list[GoBinary] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def open(self, path: str | os.PathLike, mode: str = "auto") -> Plugin:
@@ -148,7 +151,7 @@ class Session:
             with parsing(name):
                 binary = GoBinary(open_object(real))
                 binary.require_plugin()
-                binary.moduledata, binary.exports, binary.package_hashes, binary.exported_hashes  # noqa: B018
+                binary.moduledata, binary.exports  # noqa: B018
             short = name[:-3] if len(name) > 3 and name.endswith(".so") else name
             problem = self._link_problem(binary)
             if problem:
@@ -189,6 +192,13 @@ class Session:
         """What Go's ``plugin_lastmoduleinit`` refuses, checked against the plugins loaded so far."""
         if binary.moduledata.pluginpath in self.pluginpaths:
             return "plugin already loaded"
+        while self.exporters:  # in the order they were loaded: the first to export a package wins
+            exporter = self.exporters.pop(0)
+            with parsing(exporter.obj.path):
+                for package, value in exporter.exported_hashes.items():
+                    self.package_hashes.setdefault(package, value)
+        if not self.package_hashes:  # the first plugin: the emulated host itself exports no package
+            return ""
         for h in binary.package_hashes:
             seen = self.package_hashes.get(h.package)
             if seen is not None and seen != h.hash:
@@ -197,8 +207,7 @@ class Session:
 
     def _register(self, binary: GoBinary) -> None:
         self.pluginpaths.add(binary.moduledata.pluginpath)
-        for package, value in binary.exported_hashes.items():
-            self.package_hashes.setdefault(package, value)
+        self.exporters.append(binary)
 
 
 _default = Session()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from corpus import builds, matrix, toolchains  # noqa: E402
+from gopluginemu.formats import table_store  # noqa: E402
+
+# no tables kept on disk between test processes (tests of the store turn it on, in a temporary folder)
+os.environ[table_store.ENV] = "off"
 
 LINUX_TARGETS = [t for t, spec in matrix.TARGETS.items() if spec.goos == "linux"]
 DARWIN_TARGETS = [t for t, spec in matrix.TARGETS.items() if spec.goos == "darwin"]

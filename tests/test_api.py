@@ -150,6 +150,16 @@ def test_go_open_semantics(case):
         _open(go, target, "skewb", s)
 
 
+def test_exported_hashes_are_read_only_when_a_later_plugin_needs_them():
+    go, target = DETAIL_GO[-1], "linux/arm64"
+    s = Session()
+    _open(go, target, "skewa", s)
+    (skewa,) = s.exporters
+    assert "exported_hashes" not in skewa.__dict__ and not s.package_hashes  # one plugin: nothing to check
+    _open(go, target, "hello", s)  # checked against skewa's exports, read now
+    assert "example.com/corpus/skewlib" in s.package_hashes and len(s.exporters) == 1
+
+
 def test_bad_input_gets_typed_errors(tmp_path):
     from gopluginemu.errors import CorruptFileError, NotAPluginError, UnreadableFileError, UnsupportedArchError
     from tests.conftest import built_program

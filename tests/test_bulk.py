@@ -62,6 +62,15 @@ def test_translate_items_looks_each_item_up(items: array, table: dict[int, int])
     assert bulk.translate_items(items, table, 255) == bytes(table.get(i, 255) for i in items)
 
 
+def test_lane_sums_add_three_ways_at_once_or_decline() -> None:
+    a, b = array("Q", [1, 2**47, 0]), array("q", [5, 7, 2**40])
+    assert list(bulk.lane_sums(a, b, 2**36)) == [1 + 5 + 2**36, 2**47 + 7 + 2**36, 2**40 + 2**36]
+    assert list(bulk.lane_sums(array("Q"), array("q"), 9)) == []
+    assert bulk.lane_sums(a, array("q", [5, -1, 0]), 0) is None  # a negative item
+    assert bulk.lane_sums(array("Q", [2**48]), array("q", [0]), 0) is None  # one that could carry
+    assert bulk.lane_sums(a, b, 2**48) is None
+
+
 class _Table(ObjectFile):
     """Just a relocation table and the symbols the file defines."""
 
@@ -86,3 +95,17 @@ def test_relocation_values_and_late_relocations() -> None:
     assert obj.late_relocations == [2, 3, 5]
     assert [obj.relocation_value(i) for i in range(6)] == obj.relocation_values  # each alone, as pointer() asks
     assert list(obj.relocation_values_at(0x7000)) == [v + 0x7000 for v in obj.relocation_values]
+
+
+def test_relocation_values_too_big_for_lanes_are_worked_out_one_by_one() -> None:
+    obj = _Table([Relocation(0x10, "relative", None, 2**62), Relocation(0x18, "abs", "here", -8)], {"here": 0x1000})
+    assert list(obj.relocation_values_at(0x7000)) == [2**62 + 0x7000, 0x1000 - 8 + 0x7000]
+
+
+def test_a_relocation_table_kept_on_disk_is_the_same() -> None:
+    import pickle
+
+    table = RelocationTable.of([Relocation(0x10, "relative", None, 0x500), Relocation(0x18, "abs", "here", 8)])
+    again = pickle.loads(pickle.dumps(table))
+    assert (again.offsets, again.kinds, again.symbols, again.addends) == (table.offsets, table.kinds, table.symbols, table.addends)
+    assert isinstance(again.offsets, list) and list(again.names) == list(table.names)

@@ -67,3 +67,4 @@ def test_plugins_relocations_answer_as_a_dict(target: str) -> None:
     if obj.format == "elf":  # GNU ld puts the relative ones first, sorted: all found by bisection
         kinds = obj.relocation_table.kinds
         assert obj.relocation_index._sorted_end == len(kinds) - len(kinds.lstrip(bytes([RELATIVE]))) > 0
+

@@ -20,7 +20,7 @@ from gopluginemu.arch import Arch
 from gopluginemu.formats import bulk
 from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.formats.offset_index import OffsetIndex
-from gopluginemu.formats.tables import decoded
+from gopluginemu.formats.tables import decoded, rebuilt
 
 # a file's bytes: ``bytes``, or an anonymous mapping that holds them (``formats._contents``), which
 # slices, ``find``, ``len``, indexing and the buffer protocol treat alike
@@ -91,6 +91,10 @@ class RelocationTable:
     def __len__(self) -> int:
         return len(self.offsets)
 
+    def __reduce__(self) -> tuple:
+        """Kept on disk (``table_store``) with its offsets as an array, which loads faster than a list."""
+        return _relocation_table, (array("Q", self.offsets), self.kinds, self.symbols, self.addends, self.names)
+
     def adds_to(self, i: int) -> str:
         """What relocation ``i``'s addend is added to: its kind's letter in ``RELOCATIONS``."""
         return RELOCATIONS[RELOC_KINDS[self.kinds[i]]]
@@ -114,6 +118,11 @@ class RelocationTable:
         kind = {k: i for i, k in enumerate(RELOC_KINDS)}
         return RelocationTable([r.offset for r in relocations], bytes(kind[r.kind] for r in relocations),
                                array("I", symbols), [r.addend for r in relocations], names)
+
+
+def _relocation_table(offsets: array, kinds: bytes, symbols: array, addends: Sequence[int],
+                      names: Sequence[str | None]) -> RelocationTable:
+    return RelocationTable(offsets.tolist(), kinds, symbols, addends, names)
 
 
 class ObjectFile:
@@ -210,8 +219,9 @@ class ObjectFile:
         return list(self.relocation_values_at(0))
 
     def relocation_values_at(self, base: int) -> Iterable[int]:
-        """``relocation_values`` moved to load base ``base`` (each plus ``base``), in file order, worked
-        out as they are taken: a loader storing them builds no list of them."""
+        """``relocation_values`` moved to load base ``base`` (each plus ``base``), in file order: an
+        array worked out at once (``bulk.lane_sums``), or an iterator where a value is too big for
+        that (a loader storing them then builds no list of them either)."""
         table = self.relocation_table
         symbols = table.symbols
         named = bulk.where(bulk.both(table.kinds.translate(_ADDS_NO_SYMBOL), bulk.nonzero(symbols)))
@@ -219,7 +229,15 @@ class ObjectFile:
             symbols = array(symbols.typecode, symbols)
             for i in named:
                 symbols[i] = 0  # no symbol: bound to 0
-        values = map(add, map(self.symbol_bindings[0].__getitem__, symbols), table.addends)
+        bound = array("Q", map(self.symbol_bindings[0].__getitem__, symbols))
+        try:
+            addends = table.addends if isinstance(table.addends, array) else array("q", table.addends)
+        except OverflowError:  # an addend beyond 64 bits
+            addends = None
+        summed = None if addends is None else bulk.lane_sums(bound, addends, base)
+        if summed is not None:
+            return summed
+        values = map(add, bound, table.addends)
         return map(base.__add__, values) if base else values
 
     def relocation_value(self, i: int) -> int:
@@ -234,7 +252,10 @@ class ObjectFile:
         those of an "S" kind whose symbol the file does not define (an import, or no symbol at all)."""
         table = self.relocation_table
         unbound = self.symbol_bindings[1]
-        imports = bulk.both(table.kinds.translate(_ADDS_SYMBOL), bytes(map(unbound.__contains__, table.symbols)))
+        # 1 where the symbol is unbound (quick: a linker puts the imports first, so their indices share
+        # a few high bytes, and translate_items makes one pass per high byte)
+        unbound_symbol = bulk.translate_items(table.symbols, dict.fromkeys(unbound, 1), 0)
+        imports = bulk.both(table.kinds.translate(_ADDS_SYMBOL), unbound_symbol)
         return bulk.where(bulk.either(imports, table.kinds.translate(_THREAD_POINTER)))
 
     @cached_property
@@ -275,7 +296,7 @@ class ObjectFile:
         """The pointer-sized word at ``addr`` with the relocation there applied at load base 0."""
         raise NotImplementedError
 
-    @decoded
+    @rebuilt
     def relocation_index(self) -> OffsetIndex:
         """Offset -> index of the relocation that patches the word there (the last, if several do)."""
         table = self.relocation_table

@@ -45,6 +45,22 @@ def translate_items(items: array, table: Mapping[int, int], missing: int) -> byt
     return out.to_bytes(n, "little")
 
 
+def lane_sums(a: array, b: array, c: int) -> array | None:
+    """``a[i] + b[i] + c`` for each ``i`` (arrays of 64-bit items of equal length), as unsigned 64-bit
+    items, worked out as one addition of three big integers whose 64-bit lanes they are. None unless
+    every item and ``c`` are below 2**48, so that no lane can carry into the next (nor hold a
+    negative number, which lanes would take for a carry)."""
+    n, raw_a, raw_b = len(a), a.tobytes(), b.tobytes()
+    high = (6, 7) if sys.byteorder == "little" else (0, 1)  # the top two bytes of each item
+    if c < 0 or c >> 48 or any(raw[k::8].count(0) != n for raw in (raw_a, raw_b) for k in high):
+        return None
+    lanes = int.from_bytes(c.to_bytes(8, sys.byteorder) * n, sys.byteorder)
+    total = int.from_bytes(raw_a, sys.byteorder) + int.from_bytes(raw_b, sys.byteorder) + lanes
+    out = array("Q")
+    out.frombytes(total.to_bytes(8 * n, sys.byteorder))
+    return out
+
+
 def cstrings(table: bytes, offsets: Sequence[int], bad: Callable[[int], Exception]) -> list[str]:
     """The NUL-terminated strings at ``offsets`` of ``table``, decoded as UTF-8 ("replace"). The table
     is read as Latin-1 (one character per byte, so byte offsets hold) and split at its NULs once; an

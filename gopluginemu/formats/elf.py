@@ -21,7 +21,7 @@ from gopluginemu.formats import bulk
 from gopluginemu.formats.base import RELOC_KINDS, FileBytes, ObjectFile, RelocationTable, Section, Symbol
 from gopluginemu.formats.gnu_hash import SHT_GNU_HASH, GnuHash
 from gopluginemu.formats.name_search import NamePatterns
-from gopluginemu.formats.strtab import Names, StringTable
+from gopluginemu.formats.strtab import BadOffset, Names, StringTable
 from gopluginemu.formats.tables import decoded
 
 # ELF64 records (byte order prefix added per file), from the System V gABI.
@@ -179,8 +179,8 @@ class ELFFile(ObjectFile):
 
     def _strings(self, idx: int | None) -> StringTable:
         """The string table in section ``idx`` (None: an empty one)."""
-        data, path = b"" if idx is None else self._section_bytes(idx), self.path  # kept in the tables: not self
-        return StringTable(data, lambda _: CorruptFileError(path, "string table index out of range"))
+        data = b"" if idx is None else self._section_bytes(idx)
+        return StringTable(data, BadOffset(self.path, "string table index out of range"))  # kept in the tables: not self
 
     def _symtab_index(self, sh_type: int) -> int | None:
         return next((idx for idx, sh in enumerate(self._shdrs) if sh[1] == sh_type), None)

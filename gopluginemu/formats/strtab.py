@@ -11,7 +11,19 @@ from array import array
 from functools import cached_property
 from typing import Callable, Iterator, Sequence
 
+from gopluginemu.errors import CorruptFileError
 from gopluginemu.formats import bulk
+
+
+class BadOffset:
+    """``bad`` for a ``StringTable`` kept in a file's tables: a ``CorruptFileError`` naming the file's
+    path and ``problem``, and nothing else of the file (so that the tables can be pickled)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path, self.problem = path, problem
+
+    def __call__(self, offset: int) -> CorruptFileError:
+        return CorruptFileError(self.path, self.problem)
 
 
 class StringTable:

@@ -13,20 +13,27 @@ base): never the file's bytes, never anything of an emulated process. They are s
 ``ObjectFile``s, so nothing may change them. An entry takes about 3.5 MiB for a 4 MiB plugin (its
 symbol and relocation tables and their indexes); at most ``MAX_FILES`` files are kept, the one
 opened longest ago goes first.
+
+Entries also outlive the process: ``table_store`` writes an entry that grew when it is let go
+(pushed out, or at exit), and reads it back for the first open of the file in a later process.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections import OrderedDict
 from functools import cached_property
+
+from gopluginemu.formats import table_store
 
 MAX_FILES = 4
 
 Identity = tuple[str, int, int, int, int, int]
 
 _entries: OrderedDict[Identity, dict[str, object]] = OrderedDict()
+_stored_sizes: dict[Identity, int] = {}  # tables in the store's copy of an entry (0: none)
 _lock = threading.Lock()
 
 
@@ -36,15 +43,45 @@ def identity(path: str, st: os.stat_result) -> Identity:
 
 
 def entry(key: Identity | None) -> dict[str, object]:
-    """The shared tables of the file with identity ``key`` (a private, empty one for None)."""
+    """The shared tables of the file with identity ``key`` (a private, empty one for None): kept in
+    this process, else read from ``table_store``, else a new, empty entry."""
     if key is None:
         return {}
     with _lock:
-        tables = _entries.pop(key, None)
-        _entries[key] = tables = {} if tables is None else tables
-        while len(_entries) > MAX_FILES:
-            _entries.popitem(last=False)
+        tables = _entries.get(key)
+        if tables is not None:
+            _entries.move_to_end(key)
+            return tables
+    stored = table_store.load(key)  # outside the lock: other files' opens need not wait
+    with _lock:
+        tables = _entries.get(key)
+        if tables is None:
+            _entries[key] = tables = {} if stored is None else stored
+            _stored_sizes[key] = len(tables)
+            gone = [_entries.popitem(last=False) for _ in range(len(_entries) - MAX_FILES)]
+        else:
+            _entries.move_to_end(key)
+            gone = []
+    for old_key, old_tables in gone:
+        _store(old_key, old_tables)
     return tables
+
+
+def _store(key: Identity, tables: dict[str, object]) -> None:
+    """Write an entry let go of if it holds more than the store's copy (tables are only ever added),
+    but for the ``@rebuilt`` indexes."""
+    kept = {name: value for name, value in tables.items() if name not in REBUILT}
+    if len(kept) > _stored_sizes.pop(key, 0):
+        table_store.save(key, kept)
+
+
+@atexit.register
+def _store_all() -> None:
+    """Write every entry still kept that grew (at exit)."""
+    with _lock:
+        kept = list(_entries.items())
+    for key, tables in kept:
+        _store(key, tables)
 
 
 class decoded(cached_property):  # noqa: N801 - used like cached_property
@@ -67,7 +104,22 @@ class decoded(cached_property):  # noqa: N801 - used like cached_property
         return value
 
 
+REBUILT: set[str] = set()  # the keys of ``@rebuilt`` properties
+
+
+class rebuilt(decoded):  # noqa: N801 - used like cached_property
+    """A ``decoded`` index over other decoded tables: kept in the process like them, but not in
+    ``table_store``, as building it again costs less than reading it (the relocation index of arm64
+    ``hello``: 0.4 ms to build, 0.7 ms and 1 MiB more memory to read)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        super().__set_name__(owner, name)
+        REBUILT.add(self.key)
+
+
 def clear() -> None:
-    """Forget every file's kept tables: the next open of any file decodes it afresh."""
+    """Forget every file's tables kept in this process (the store's copies stay): the next open of
+    any file reads them from ``table_store``, or decodes them afresh where it has none."""
     with _lock:
         _entries.clear()
+        _stored_sizes.clear()

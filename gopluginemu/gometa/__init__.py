@@ -49,7 +49,7 @@ class GoBinary:
             )
         return layout
 
-    @cached_property
+    @decoded
     def moduledata(self) -> ModuleData:
         md = find_moduledata(self.obj, self.layout)
         if md is None:
