@@ -533,7 +533,9 @@ def plot(result: dict, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 3, figsize=(17, 9.5))
-    colors = {"emulated": "tab:blue", "emulated warm": "tab:cyan", "Go": "tab:orange"}
+    colors = {"emulated": "tab:blue", "emulated warm": "tab:cyan", "Go": "tab:orange",
+              "emulated, fresh process": "tab:blue", "emulated, fresh process, tables stored": "tab:purple",
+              "emulated, first in process": "tab:green", "emulated, again": "tab:red"}
 
     def bars(ax, labels, series, title, unit):
         width = 0.8 / len(series)
