@@ -119,6 +119,17 @@ def test_a_later_process_reads_what_an_earlier_one_decoded(store, tmp_path) -> N
     assert runs[0][1:] == runs[1][1:] == ["hello, store", 5]
 
 
+def test_a_process_stores_only_the_files_it_opened_last(store, tmp_path) -> None:
+    source = built_plugin(GO, "linux/amd64", "typezoo")
+    paths = [tmp_path / f"p{i}.so" for i in range(tables.MAX_FILES + 2)]
+    for path in paths:
+        shutil.copyfile(source, path)
+        open_object(path).relocation_table  # noqa: B018
+    tables._store_all()
+    assert [table_store.load(_key(p)) is not None for p in paths] == [False] * 2 + [True] * tables.MAX_FILES
+    assert len(list(store.iterdir())) == tables.MAX_FILES
+
+
 def _stored(store):
     (entry,) = store.iterdir()
     return entry

@@ -14,8 +14,8 @@ base): never the file's bytes, never anything of an emulated process. They are s
 symbol and relocation tables and their indexes); at most ``MAX_FILES`` files are kept, the one
 opened longest ago goes first.
 
-Entries also outlive the process: ``table_store`` writes an entry that grew when it is let go
-(pushed out, or at exit), and reads it back for the first open of the file in a later process.
+Entries also outlive the process: at exit, ``table_store`` writes those still kept that grew, and
+reads one back for the first open of its file in a later process.
 """
 
 from __future__ import annotations
@@ -58,30 +58,25 @@ def entry(key: Identity | None) -> dict[str, object]:
         if tables is None:
             _entries[key] = tables = {} if stored is None else stored
             _stored_sizes[key] = len(tables)
-            gone = [_entries.popitem(last=False) for _ in range(len(_entries) - MAX_FILES)]
+            while len(_entries) > MAX_FILES:
+                _stored_sizes.pop(_entries.popitem(last=False)[0], None)
         else:
             _entries.move_to_end(key)
-            gone = []
-    for old_key, old_tables in gone:
-        _store(old_key, old_tables)
     return tables
-
-
-def _store(key: Identity, tables: dict[str, object]) -> None:
-    """Write an entry let go of if it holds more than the store's copy (tables are only ever added),
-    but for the ``@rebuilt`` indexes."""
-    kept = {name: value for name, value in tables.items() if name not in REBUILT}
-    if len(kept) > _stored_sizes.pop(key, 0):
-        table_store.save(key, kept)
 
 
 @atexit.register
 def _store_all() -> None:
-    """Write every entry still kept that grew (at exit)."""
+    """At exit, write each entry still kept (the ``MAX_FILES`` opened last) that holds more than the
+    store's copy (tables are only ever added), but for the ``@rebuilt`` indexes. A process that reads
+    many files so stores only the last few, as a batch of inspections should not write them all."""
     with _lock:
-        kept = list(_entries.items())
-    for key, tables in kept:
-        _store(key, tables)
+        entries = list(_entries.items())
+    for key, tables in entries:
+        kept = {name: value for name, value in tables.items() if name not in REBUILT}
+        if len(kept) > _stored_sizes.get(key, 0):
+            table_store.save(key, kept)
+            _stored_sizes[key] = len(kept)
 
 
 class decoded(cached_property):  # noqa: N801 - used like cached_property
