@@ -1,14 +1,16 @@
 """Which relocation patches the word at an offset, without a dict of every relocation.
 
 Linkers emit the "relative" relocations first, sorted by offset (GNU ld with ``-z combreloc``,
-as every ELF plugin of the corpus shows), and they are nearly all of a plugin's: those are found
-by bisection, and only the rest go in a dict. A table not so ordered gets a dict of all. Built in
-0.2 to 0.3 ms against 0.7 ms (1.4 to 1.9 ms in a fresh process) for a dict of 11,300 offsets.
+as every ELF plugin of the corpus shows): those are found by bisection, and only the rest go in
+a dict (on arm64 ``hello``, 3,759 relative relocations of 11,298; most of the rest bind symbols,
+in ~800 sorted runs). A table not so ordered gets a dict of all. Built in ~0.45 ms in a running
+process (0.8 ms in a fresh one) against 0.7 ms (1.4 to 1.9 ms) for a dict of all 11,298 offsets.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+
 
 class OffsetIndex:
     """Offset -> index of the last relocation (in file order) that patches the word there."""
