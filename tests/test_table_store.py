@@ -156,6 +156,12 @@ def test_untrusted_or_foreign_entries_are_not_read(store, tmp_path, monkeypatch)
     assert table_store.load(key) is None
 
 
+def test_a_store_that_cannot_be_written_is_still_read(store, monkeypatch) -> None:
+    table_store.save(("k",), {"i": 1})
+    monkeypatch.setattr(os, "utime", lambda *a, **k: (_ for _ in ()).throw(OSError(30, "Read-only file system")))
+    assert table_store.load(("k",)) == {"i": 1}
+
+
 def test_values_that_cannot_be_pickled_are_left_out(store) -> None:
     table_store.save(("k",), {"kept": b"x", "dropped": lambda: 0})
     assert table_store.load(("k",)) == {"kept": b"x"}

@@ -62,10 +62,13 @@ def load(identity: tuple) -> dict[str, object] | None:
             if not _trusted(os.fstat(f.fileno())):
                 return None
             stored_identity, tables = pickle.load(f)
-        os.utime(path)  # recently used: pruned last
     except Exception:  # noqa: BLE001 - missing, half-written, or from an incompatible build: not used
         return None
-    return tables if stored_identity == identity and isinstance(tables, dict) else None
+    if stored_identity != identity or not isinstance(tables, dict):
+        return None
+    with contextlib.suppress(OSError):  # a store on a read-only disk is still read
+        os.utime(path)  # recently used: pruned last
+    return tables
 
 
 def save(identity: tuple, tables: dict[str, object]) -> None:
