@@ -55,6 +55,9 @@ def test_default_folder_is_the_users_cache(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     if sys.platform not in ("win32", "darwin"):
         assert table_store.folder() == tmp_path / "gopluginemu" / "tables"
+        monkeypatch.delenv("XDG_CACHE_HOME")
+        monkeypatch.setattr(os.path, "expanduser", lambda p: p)  # no home folder: "~" stays
+        assert table_store.folder() is None
 
 
 def test_an_entry_is_written_when_let_go_and_read_back(store, tmp_path) -> None:

@@ -49,6 +49,8 @@ def folder() -> Path | None:
         base = os.path.expanduser("~/Library/Caches")
     else:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    if not os.path.isabs(base):  # no home folder to expand "~" to: no store (never one in the working folder)
+        return None
     return Path(base) / "gopluginemu" / "tables"
 
 
