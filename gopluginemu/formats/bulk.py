@@ -20,9 +20,11 @@ def words(raw: bytes, code: str, byte_order: Literal["little", "big"]) -> array:
 
 
 def column(raw: bytes, code: str, index: int, stride: int, byte_order: Literal["little", "big"]) -> array:
-    """Item ``index`` of each record of ``stride`` ``code`` items (``array`` type codes) in ``raw``, a
-    whole number of such records, in ``byte_order``: the column alone is copied out of ``raw``."""
-    out = array(code, memoryview(raw).cast(code)[index::stride].tobytes())
+    """Item ``index`` of each record of ``stride`` ``code`` items (``array`` type codes) in ``raw``, in
+    ``byte_order`` (a trailing partial item is left out, as ``words`` does): the column alone is
+    copied out of ``raw``."""
+    view = memoryview(raw)
+    out = array(code, view[: len(view) - len(view) % array(code).itemsize].cast(code)[index::stride].tobytes())
     if byte_order != sys.byteorder:
         out.byteswap()
     return out
@@ -120,4 +122,3 @@ def where(mask: bytes) -> list[int]:
         out.append(i)
         i = mask.find(1, i + 1)
     return out
-

@@ -282,12 +282,12 @@ class ELFFile(ObjectFile):
         return GnuHash.parse(self._section_bytes(idx), self.ptr_size, self.byte_order, names.offsets, names.table)
 
     def defined_matching(self, patterns: NamePatterns, functions: bool = False, dynamic: bool = False) -> list[tuple[str, int]]:
-        defined = self.defined  # the dynamic symbols: ``dynamic`` changes nothing
-        if not isinstance(defined, _HashedDefined):
+        if self._dynsym_hash is None:
             return super().defined_matching(patterns, functions, dynamic)
+        defined = self.defined  # the dynamic symbols, found in .gnu.hash: ``dynamic`` changes nothing
         cols = self._dynsym_columns
         text = cols.names.table.lines  # every string of the table (and their tails), as Latin-1 lines
-        found = [text[s : text.index("\n", s)] for s in patterns.starts(text)]
+        found = patterns.matched(text)
         indices = set(map(defined.index, map(str.encode, found, repeat("latin-1"))))  # which of them name symbols
         indices.discard(None)
         return [(cols.names[i], cols.values[i]) for i in sorted(indices) if not functions or IS_FUNC[cols.info[i]]]
@@ -296,9 +296,9 @@ class ELFFile(ObjectFile):
     def symbol_bindings(self) -> tuple[list[int], frozenset[int]]:
         """By symbol index: a defined, named entry binds to its own value, any other is unbound (the
         linker gives .dynsym one entry per name, so an undefined one is an import the file lacks)."""
-        cols = self._dynsym_columns
-        if not isinstance(self.defined, _HashedDefined):
+        if self._dynsym_hash is None:
             return super().symbol_bindings
+        cols = self._dynsym_columns
         named_defined = bulk.both(bulk.nonzero(cols.shndx), bulk.nonzero(cols.names.offsets))  # SHN_UNDEF is 0
         return list(map(mul, cols.values, named_defined)), frozenset(bulk.where(named_defined.translate(bulk.ZERO)))
 

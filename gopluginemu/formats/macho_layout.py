@@ -39,7 +39,7 @@ class Layout:
         if code == "B":
             return data[offset :: self.size]
         item = struct.calcsize(code)
-        return bulk.words(data, code, self.byte_order)[offset // item :: self.size // item]
+        return bulk.column(data, code, offset // item, self.size // item, self.byte_order)
 
 
 MACH_HEADER_64 = Layout("mach_header_64", (

@@ -41,7 +41,10 @@ class NamePatterns:
                 m = scan.search(text, m.start() + 1)
         return sorted(found)
 
+    def matched(self, text: str, tails: bool = True) -> list[str]:
+        """The strings at ``starts(text)``, in order (without the tails of other strings unless ``tails``)."""
+        return [text[s : text.index("\n", s)] for s in self.starts(text) if tails or text[s - 1] == "\n"]
+
     def names_in(self, names: Iterable[str]) -> list[str]:
         """The ``names`` a pattern matches, in order."""
-        text = "\n" + "\n".join(names) + "\n"
-        return [text[s : text.index("\n", s)] for s in self.starts(text) if text[s - 1] == "\n"]
+        return self.matched("\n" + "\n".join(names) + "\n", tails=False)

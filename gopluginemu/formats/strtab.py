@@ -91,4 +91,3 @@ class Names(Sequence[str]):
                 names[0] = self.first
             self._all = names
         return self._all
-

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 from gopluginemu.errors import CorruptFileError
-from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.formats.base import ObjectFile
+from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.gometa.layouts import Layout
 from gopluginemu.gometa.memory import Memory
 from gopluginemu.gometa.moduledata import ModuleData

@@ -18,9 +18,9 @@ from typing import Callable, Iterable, Mapping, Sequence
 from gopluginemu.engines.emulate.cpu import CPU
 from gopluginemu.engines.emulate.memory import PAGE, map_in_place, page_up
 from gopluginemu.errors import CorruptFileError
+from gopluginemu.formats.base import ObjectFile
 from gopluginemu.formats.name_search import NamePatterns
 from gopluginemu.hostmem import huge_page_memory
-from gopluginemu.formats.base import ObjectFile
 
 
 @dataclass
