@@ -195,7 +195,15 @@ class ObjectFile:
 
     def defined_matching(self, patterns: NamePatterns, functions: bool = False, dynamic: bool = False) -> list[tuple[str, int]]:
         """(name, value) of the symbols in ``defined`` (``dynamic_defined`` if ``dynamic``; only the
-        functions' if ``functions``) whose names one of ``patterns`` matches."""
+        functions' if ``functions``) whose names one of ``patterns`` matches. Kept in ``tables``:
+        the runtime services look for the same patterns at every open of a file."""
+        key = f"defined_matching {functions:d}{dynamic:d} {patterns.patterns!r}"
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = self._defined_matching(patterns, functions, dynamic)
+        return found
+
+    def _defined_matching(self, patterns: NamePatterns, functions: bool, dynamic: bool) -> list[tuple[str, int]]:
         defined = self.dynamic_defined if dynamic else self.defined
         names = (self.dynamic_functions if dynamic else self.defined_functions) if functions else defined
         return [(name, defined[name]) for name in patterns.names_in(names)]

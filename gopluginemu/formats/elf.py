@@ -281,9 +281,9 @@ class ELFFile(ObjectFile):
         names = self._dynsym_columns.names
         return GnuHash.parse(self._section_bytes(idx), self.ptr_size, self.byte_order, names.offsets, names.table)
 
-    def defined_matching(self, patterns: NamePatterns, functions: bool = False, dynamic: bool = False) -> list[tuple[str, int]]:
+    def _defined_matching(self, patterns: NamePatterns, functions: bool, dynamic: bool) -> list[tuple[str, int]]:
         if self._dynsym_hash is None:
-            return super().defined_matching(patterns, functions, dynamic)
+            return super()._defined_matching(patterns, functions, dynamic)
         defined = self.defined  # the dynamic symbols, found in .gnu.hash: ``dynamic`` changes nothing
         cols = self._dynsym_columns
         text = cols.names.table.lines  # every string of the table (and their tails), as Latin-1 lines

@@ -9,7 +9,7 @@ An entry is keyed by the file's identity: its path, device, inode, size and modi
 change times (ns), taken before and after the file was read (a file that changed meanwhile gets no
 entry). A file rewritten since has a new identity and is decoded afresh. Only values worked out
 from the file's bytes alone are kept (and the loader's relocated span, from the bytes and a load
-base): never the file's bytes, never anything of an emulated process. They are shared between
+base, and the symbols that name patterns match, keyed by the patterns): never the file's bytes, never anything of an emulated process. They are shared between
 ``ObjectFile``s, so nothing may change them. An entry takes about 3.5 MiB for a 4 MiB plugin (its
 symbol and relocation tables and their indexes); at most ``MAX_FILES`` files are kept, the one
 opened longest ago goes first.

@@ -105,7 +105,9 @@ class EmuMachine:
         self.cpu.hook_interrupts(self._on_syscall, self._on_breakpoint, self._on_trap)
         areas = [(r.base, r.limit) for r in (self.private, self.stacks, self.heap.region, self.mmap_region)]
         areas += [(self.image.base - amem.PAGE, self.image.size + amem.PAGE), (amem.CALL_BLOCK_BASE, amem.CALL_BLOCK_SIZE)]
-        tlb.install(uc, areas, self._note_fault)
+        words = binary.moduledata.words
+        code = [(self.image.base + words["text"], words["etext"] - words["text"])]
+        tlb.install(uc, areas, code, self._note_fault)
         self.services = services.Services(self)
         watchdog.watch(self)
         self.host = GoHost(self)

@@ -10,15 +10,23 @@ stores a loop iteration, 260 vs 24 ns; Go code stores a lot).
 itself, readable and writable, and executable only once code has been fetched from it (a
 page goes from RW to RWX once, so entries never ping-pong between the two); and it hooks
 invalid memory only over the gaps between the areas the emulator maps, so that no hook covers
-a mapped page. A fault in a gap is reported with its exact address; one inside an area (past
+a data page. A fault in a gap is reported with its exact address; one inside an area (past
 what is mapped of it) with the address of its page, the last one filled.
+
+Unicorn 2.1.4 also scans its whole TLB after translating each block (``tb_gen_code``:
+``tlb_reset_dirty_by_vaddr``, 12 MMU modes x 264 entries on arm64, 10 on ppc64), unless a
+memory hook covers the block's address. So ``install`` hooks protection faults on fetches over
+the plugin's code, which this fill never raises (a fetch always makes its page executable): a
+block then costs 40 to 55% less to translate (arm64, measured: 6.6 to 3.3 µs), and an open, which
+translates a few hundred blocks, ~1.5 ms less. A store to a hooked page always takes the slow
+path that checks for translated code there; the guest never stores to its code.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from unicorn import UC_HOOK_MEM_INVALID, UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_PROT_ALL, UC_PROT_READ, UC_PROT_WRITE, UC_TLB_VIRTUAL, Uc
+from unicorn import UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_INVALID, UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_PROT_ALL, UC_PROT_READ, UC_PROT_WRITE, UC_TLB_VIRTUAL, Uc
 
 DATA = UC_PROT_READ | UC_PROT_WRITE
 TOP = (1 << 64) - 1
@@ -36,9 +44,11 @@ def gaps(areas: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def install(uc: Uc, areas: Sequence[tuple[int, int]], on_fault: Callable[[int], None]) -> None:
-    """Fill ``uc``'s TLB as described above; ``on_fault(address)`` is told where an access to
-    unmapped memory went (the page, then the exact address where a gap's hook knows it)."""
+def install(uc: Uc, areas: Sequence[tuple[int, int]], code: Sequence[tuple[int, int]],
+            on_fault: Callable[[int], None]) -> None:
+    """Fill ``uc``'s TLB as described above; ``code``: the (start, size) ranges of code that the
+    guest never writes; ``on_fault(address)`` is told where an access to unmapped memory went (the
+    page, then the exact address where a gap's hook knows it)."""
     code_pages: set[int] = set()
 
     def fill(uc, vaddr, access, entry, data) -> bool:
@@ -59,3 +69,5 @@ def install(uc: Uc, areas: Sequence[tuple[int, int]], on_fault: Callable[[int], 
     uc.hook_add(UC_HOOK_TLB_FILL, fill)
     for first, last in gaps(areas):
         uc.hook_add(UC_HOOK_MEM_INVALID, invalid, None, first, last)
+    for start, size in code:
+        uc.hook_add(UC_HOOK_MEM_FETCH_PROT, invalid, None, start, start + size - 1)
