@@ -58,10 +58,15 @@ class CPU:
     # Go functions take arguments in registers (ABIInternal); False for Go's stack ABI (s390x
     # before Go 1.26), which only a CPU class that supports it honours. The machine sets it.
     regabi = True
+    # the engine's page size where it must be set (Unicorn's own is 4 KiB on all but arm64): the
+    # unit of its TLB, whose every fill is a call into Python (``tlb``)
+    page_size: int | None = None
 
     def __init__(self, arch: Arch) -> None:
         self.arch = arch
         self.uc = Uc(self.uc_arch, self.uc_mode)
+        if self.page_size is not None:
+            self.uc.ctl_set_page_size(self.page_size)
         self._uch = self.uc._uch
         self._word = ctypes.c_uint64()
         self._word_p = ctypes.byref(self._word)

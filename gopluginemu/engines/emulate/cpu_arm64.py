@@ -118,6 +118,7 @@ class Assembler:
 class ARM64(LinkRegisterCPU):
     uc_arch = UC_ARCH_ARM64
     uc_mode = UC_MODE_ARM
+    page_size = 0x1000  # Linux's and Go's on arm64; Unicorn's default, 1 KiB, takes 4 TLB fills a page
     reg_module = arm64_const
     reg_prefix = "UC_ARM64_REG_"
     pc_reg = "pc"
