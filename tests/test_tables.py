@@ -8,6 +8,7 @@ import shutil
 from corpus import matrix
 from gopluginemu.formats import open_object, tables
 from gopluginemu.formats.elf import ELFFile
+from gopluginemu.formats.name_search import NamePatterns
 from tests.conftest import built_plugin
 
 
@@ -65,3 +66,17 @@ def test_kept_tables_do_not_keep_the_file_object(tmp_path) -> None:
     del obj
     gc.collect()
     assert gone() is None
+
+
+def test_symbols_that_patterns_match_are_kept_per_pattern_list(tmp_path) -> None:
+    path = tmp_path / "p.so"
+    shutil.copyfile(built_plugin(matrix.GO_VERSIONS[-1], "linux/amd64", "typezoo"), path)
+    runtime, sync = NamePatterns([r"runtime\.mallocgc$", r"runtime\.newobject$"]), NamePatterns([r"sync\.\(\*Mutex\)\.Lock$"])
+    first = open_object(path)
+    found = first.defined_matching(runtime, functions=True)
+    assert {name for name, _ in found} == {"runtime.mallocgc", "runtime.newobject"}
+    second = open_object(path)
+    assert second.defined_matching(runtime, functions=True) is found  # the same list: not searched for again
+    assert [name for name, _ in second.defined_matching(sync, functions=True)] == ["sync.(*Mutex).Lock"]
+    fresh = ELFFile(os.fspath(path), path.read_bytes())  # an object outside the shared tables finds the same
+    assert fresh.defined_matching(runtime, functions=True) == found
