@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 
 from gopluginemu.engines.emulate import EmuMachine, Policy
-from gopluginemu.engines.emulate.machine import DEFAULT_TIME_LIMIT
+from gopluginemu.engines.emulate.machine import DEFAULT_TIME_LIMIT, start_engine
 from gopluginemu.errors import GoPanic, GoPluginError, PluginOpenError, SymbolNotFoundError, UnreadableFileError
 from gopluginemu.formats import open_object
 from gopluginemu.gometa import GoBinary
@@ -149,7 +149,9 @@ class Session:
             if known is not None:
                 return known
             with parsing(name):
-                binary = GoBinary(open_object(real))
+                obj = open_object(real)
+                engine = start_engine(obj)
+                binary = GoBinary(obj)
                 binary.require_plugin()
                 binary.moduledata, binary.exports  # noqa: B018
             short = name[:-3] if len(name) > 3 and name.endswith(".so") else name
@@ -158,7 +160,7 @@ class Session:
                 self.plugins[real] = _Failed(problem)
                 raise PluginOpenError(f'plugin.Open("{short}"): {problem}', name)
             with parsing(name):
-                machine = EmuMachine(binary, self.policy, self.time_limit)
+                machine = EmuMachine(binary, self.policy, self.time_limit, engine)
             if self.gc_trigger is not None:
                 machine.heap.trigger = self.gc_trigger
             plugin = Plugin(name, machine)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import importlib
 import sys
+import threading
 from typing import Callable, Sequence
 
 from unicorn import Uc, UcError
@@ -26,6 +27,9 @@ MASK = (1 << 64) - 1
 _C = ctypes.CDLL(uclib._name, handle=uclib._handle)
 _emu_start, _mem_read, _mem_write = _C.uc_emu_start, _C.uc_mem_read, _C.uc_mem_write
 _reg_read, _reg_write = _C.uc_reg_read, _C.uc_reg_write
+# removing no hook: Unicorn's cheapest call that sets the engine up (every call but a few
+# ``uc_ctl``s and ``uc_close`` does, on first use) and changes nothing else
+_hook_del, _NO_HOOK = _C.uc_hook_del, ctypes.c_size_t(0)
 _ZERO, _NO_COUNT, _EIGHT = ctypes.c_uint64(0), ctypes.c_size_t(0), ctypes.c_size_t(8)
 SMALL_READ = 256  # reads up to this size go through one reused buffer
 
@@ -62,11 +66,18 @@ class CPU:
     # unit of its TLB, whose every fill is a call into Python (``tlb``)
     page_size: int | None = None
 
-    def __init__(self, arch: Arch) -> None:
+    @classmethod
+    def engine(cls) -> Uc:
+        """A new Unicorn engine for this CPU, not yet initialised (see ``CPUStart``)."""
+        uc = Uc(cls.uc_arch, cls.uc_mode)
+        if cls.page_size is not None:  # only before the engine initialises
+            uc.ctl_set_page_size(cls.page_size)
+        return uc
+
+    def __init__(self, arch: Arch, uc: Uc | None = None) -> None:
+        """A CPU on ``uc`` (one of ``engine``'s), or on a new engine."""
         self.arch = arch
-        self.uc = Uc(self.uc_arch, self.uc_mode)
-        if self.page_size is not None:
-            self.uc.ctl_set_page_size(self.page_size)
+        self.uc = uc if uc is not None else self.engine()
         self._uch = self.uc._uch
         self._word = ctypes.c_uint64()
         self._word_p = ctypes.byref(self._word)
@@ -295,8 +306,8 @@ class LinkRegisterCPU(CPU):
     lr_reg: str
     signal_frame: int  # bytes the signal path pushes below SP to save LR
 
-    def __init__(self, arch: Arch) -> None:
-        super().__init__(arch)
+    def __init__(self, arch: Arch, uc: Uc | None = None) -> None:
+        super().__init__(arch, uc)
         self.lr_id = self.reg_id(self.lr_reg)
         self.c_ret_id = self.reg_id(self.c_ret_reg)
 
@@ -325,7 +336,34 @@ class LinkRegisterCPU(CPU):
             self.write(self.lr_id, fault_pc)
 
 
+def cpu_class(arch: Arch) -> type[CPU]:
+    """The CPU class of that architecture (ModuleNotFoundError for one without a module)."""
+    return importlib.import_module(f"gopluginemu.engines.emulate.cpu_{arch.goarch}").CPUClass
+
+
 def cpu_for(arch: Arch) -> CPU:
-    """A fresh CPU of that architecture (ImportError-free: arches without a module raise KeyError)."""
-    module = importlib.import_module(f"gopluginemu.engines.emulate.cpu_{arch.goarch}")
-    return module.CPUClass(arch)
+    """A fresh CPU of that architecture."""
+    return cpu_class(arch)(arch)
+
+
+class CPUStart:
+    """A CPU whose Unicorn engine initialises on another thread while the caller goes on.
+
+    Unicorn sets an engine up on its first use: the guest CPU model (on arm64, hundreds of
+    system registers put in a hash table), the translator and its code buffer; 1 to 2.5 ms of C
+    code here, which releases Python's lock. Started as soon as a file's architecture is known,
+    it runs beside the decoding of the file's tables."""
+
+    def __init__(self, arch: Arch) -> None:
+        self.arch = arch
+        self._class = cpu_class(arch)
+        uc = self._class.engine()
+        self._uc = uc
+        # the thread's target holds ``uc`` until it returns: the engine is not closed under it
+        self._thread = threading.Thread(target=lambda: _hook_del(uc._uch, _NO_HOOK), name="unicorn set-up", daemon=True)
+        self._thread.start()
+
+    def cpu(self) -> CPU:
+        """The CPU, once its engine is set up."""
+        self._thread.join()
+        return self._class(self.arch, self._uc)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from unicorn import UC_ARCH_ARM64, UC_HOOK_INTR, UC_MODE_ARM, arm64_const
 
 from gopluginemu.engines.emulate import driver
@@ -245,9 +244,6 @@ class ARM64(LinkRegisterCPU):
         a.br(X16)
         return a.assemble(), cont
 
-    def __init__(self, arch) -> None:
-        super().__init__(arch)
-
     def enter(self, pc: int, sp: int, ret: int, g: int, ctx: int) -> None:
         self.write_word(sp, 0)  # the callee's saved-LR slot of a frame with no caller
         self.write(self.sp_id, sp)
@@ -260,9 +256,6 @@ class ARM64(LinkRegisterCPU):
         self.write(self.sp_id, sp)
         self.write(self.lr_id, ret)
         self.write(self.pc_id, pc)
-
-
-
 
     def inject_sigpanic(self, target: int, fault_pc: int) -> None:
         self.push_signal_frame(fault_pc)  # runtime/signal_arm64.go preparePanic

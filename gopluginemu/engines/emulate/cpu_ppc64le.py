@@ -10,9 +10,9 @@ CPU (``tlb.install``).
 
 from __future__ import annotations
 
+from unicorn import UC_ARCH_PPC, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, UC_MODE_PPC64, Uc, ppc_const
 
-from unicorn import UC_ARCH_PPC, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, UC_MODE_PPC64, ppc_const
-
+from gopluginemu.arch import Arch
 from gopluginemu.engines.emulate.cpu import LinkRegisterCPU, MASK
 
 MSR = 0x8000000002802001  # SF (64-bit) | VEC | VSX | FP | LE
@@ -48,8 +48,8 @@ class PPC64LE(LinkRegisterCPU):
     lr_reg = "lr"
     signal_frame = MIN_FRAME
 
-    def __init__(self, arch) -> None:
-        super().__init__(arch)
+    def __init__(self, arch: Arch, uc: Uc | None = None) -> None:
+        super().__init__(arch, uc)
         self.uc.reg_write(ppc_const.UC_PPC_REG_MSR, MSR)
         self.r0_id = ppc_const.UC_PPC_REG_0
         self.r2_id = ppc_const.UC_PPC_REG_2

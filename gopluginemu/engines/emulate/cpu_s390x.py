@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from unicorn import UC_ARCH_S390X, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, UcError, s390x_const
+from unicorn import UC_ARCH_S390X, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, Uc, UcError, s390x_const
 
+from gopluginemu.arch import Arch
 from gopluginemu.engines.emulate.cpu import LinkRegisterCPU, MASK
 
 PSW_EA_BA = 0x180000000  # PSW extended + basic addressing mode: 64-bit addresses
@@ -52,8 +53,8 @@ class S390X(LinkRegisterCPU):
     lr_reg = "r14"
     signal_frame = MIN_FRAME  # runtime/signal_linux_s390x.go preparePanic
 
-    def __init__(self, arch) -> None:
-        super().__init__(arch)
+    def __init__(self, arch: Arch, uc: Uc | None = None) -> None:
+        super().__init__(arch, uc)
         uc = self.uc
         uc.reg_write(s390x_const.UC_S390X_REG_PSWM, uc.reg_read(s390x_const.UC_S390X_REG_PSWM) | PSW_EA_BA)
         uc.reg_write(s390x_const.UC_S390X_REG_CR0, uc.reg_read(s390x_const.UC_S390X_REG_CR0) | CR0_VECTOR_AFP)

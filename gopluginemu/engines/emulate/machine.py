@@ -13,7 +13,7 @@ import time
 
 from gopluginemu.engines.emulate import memory as amem
 from gopluginemu.engines.emulate import tlb, watchdog
-from gopluginemu.engines.emulate.cpu import cpu_for
+from gopluginemu.engines.emulate.cpu import CPUStart, cpu_for
 from gopluginemu.engines.emulate.loader import Image, map_image
 from gopluginemu.engines.emulate.runtime import services
 from gopluginemu.engines.emulate.runtime.heap import GCStats, GoHeap
@@ -25,6 +25,7 @@ from gopluginemu.engines.emulate.runtime.syscalls import Kernel, Stop
 from gopluginemu.engines.emulate.runtime.syscalls.policy import Policy
 from gopluginemu.engines.machine import RawResult
 from gopluginemu.errors import EmulationLimitError, GoFatalError, UnsupportedArchError, UnsupportedGoVersionError
+from gopluginemu.formats.base import ObjectFile
 from gopluginemu.gometa import GoBinary
 from gopluginemu.gometa.memory import Memory
 from gopluginemu.gometa.types import GoType, TypeReader
@@ -34,6 +35,16 @@ MAX_FAULTS_PER_CALL = 10_000
 DEFAULT_TIME_LIMIT = 60.0  # seconds of wall-clock time one call (or the inits) may run
 # (object format, GOOS) -> the GOARCHes the emulator runs
 EMULATED_TARGETS = {("elf", "linux"): ("amd64", "arm64", "ppc64le", "s390x"), ("macho", "darwin"): ("amd64", "arm64")}
+
+
+def _emulated(obj: ObjectFile) -> bool:
+    return obj.arch.goarch in EMULATED_TARGETS.get((obj.format, obj.goos), ())
+
+
+def start_engine(obj: ObjectFile) -> CPUStart | None:
+    """Begin setting up the CPU that ``obj`` will run on, on another thread (``CPUStart``), so that
+    it overlaps the decoding of the file; None where the emulator does not run its target."""
+    return CPUStart(obj.arch) if _emulated(obj) else None
 
 
 class _LiveObject:
@@ -57,13 +68,15 @@ class EmuMachine:
 
     created = 0  # machines made in this Python process (tests use it to know when to free memory)
 
-    def __init__(self, binary: GoBinary, policy: Policy | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT) -> None:
+    def __init__(self, binary: GoBinary, policy: Policy | None = None, time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 engine: CPUStart | None = None) -> None:
+        """``engine``: ``start_engine(binary.obj)``'s, made while the file was decoded (else one is made here)."""
         obj = binary.obj
         EmuMachine.created += 1
         self.binary = binary
         self.path = obj.path
         self.arch = obj.arch
-        if self.arch.goarch not in EMULATED_TARGETS.get((obj.format, obj.goos), ()):
+        if not _emulated(obj):
             supported = ", ".join(f"{goos}/{a}" for (_, goos), arches in EMULATED_TARGETS.items() for a in arches)
             raise UnsupportedArchError(
                 obj.path, f"the emulator runs {supported} plugins; this is {obj.goos}/{self.arch.goarch} ({obj.format})"
@@ -78,7 +91,7 @@ class EmuMachine:
         release = tuple(int(x) for x in self.layout.release.split(".")[:2])
         goexperiment = binary.buildinfo.settings_dict.get("GOEXPERIMENT", "")
         self.regabi = self.arch.abi.register_args(release, goexperiment)
-        self.cpu = cpu_for(self.arch)
+        self.cpu = engine.cpu() if engine is not None else cpu_for(self.arch)
         self.cpu.regabi = self.regabi
         uc = self.cpu.uc
         self.private = amem.Region(uc, amem.PRIVATE_BASE, 1 << 30, 1 << 20)
