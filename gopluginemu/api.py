@@ -13,10 +13,9 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-from gopluginemu.engines.emulate import EmuMachine, Policy
-from gopluginemu.engines.emulate.machine import DEFAULT_TIME_LIMIT, start_engine
+from gopluginemu.engines.emulate import EmuMachine, Policy, load_plugin
+from gopluginemu.engines.emulate.machine import DEFAULT_TIME_LIMIT
 from gopluginemu.errors import GoPanic, GoPluginError, PluginOpenError, SymbolNotFoundError, UnreadableFileError
-from gopluginemu.formats import open_object
 from gopluginemu.gometa import GoBinary
 from gopluginemu.gometa.types import GoType
 from gopluginemu.inspection import parsing
@@ -149,10 +148,7 @@ class Session:
             if known is not None:
                 return known
             with parsing(name):
-                obj = open_object(real)
-                engine = start_engine(obj)
-                binary = GoBinary(obj)
-                binary.require_plugin()
+                binary, engine = load_plugin(real)
                 binary.moduledata, binary.exports  # noqa: B018
             short = name[:-3] if len(name) > 3 and name.endswith(".so") else name
             problem = self._link_problem(binary)
