@@ -47,6 +47,17 @@ def test_column_takes_one_field_of_each_record(byte_order: str) -> None:
     assert list(bulk.column(raw, "I", 2 + low_half, 6, byte_order)) == [7, 8]
 
 
+def test_column_of_a_view_is_the_column_of_its_bytes() -> None:
+    """A reader passes a view of the file's bytes (a section's entries, a trailing partial record
+    cut off): the column is that of the bytes the view shows."""
+    raw = bytes(range(256)) * 3
+    for start, stop in ((0, len(raw)), (8, 8 + 24 * 20 + 5), (3, 3 + 12 * 7)):
+        view = memoryview(raw)[start:stop]
+        for code, index, stride in (("Q", 1, 3), ("I", 2, 6), ("H", 3, 12), ("q", 0, 3)):
+            for byte_order in ("little", "big"):
+                assert bulk.column(view, code, index, stride, byte_order) == bulk.column(raw[start:stop], code, index, stride, byte_order)
+
+
 @pytest.mark.parametrize(
     "items,table",
     [

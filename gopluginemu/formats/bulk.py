@@ -19,12 +19,14 @@ def words(raw: bytes, code: str, byte_order: Literal["little", "big"]) -> array:
     return out
 
 
-def column(raw: bytes, code: str, index: int, stride: int, byte_order: Literal["little", "big"]) -> array:
+def column(raw: bytes | memoryview, code: str, index: int, stride: int, byte_order: Literal["little", "big"]) -> array:
     """Item ``index`` of each record of ``stride`` ``code`` items (``array`` type codes) in ``raw``, in
     ``byte_order`` (a trailing partial item is left out, as ``words`` does): the column alone is
-    copied out of ``raw``."""
-    view = memoryview(raw)
-    out = array(code, view[: len(view) - len(view) % array(code).itemsize].cast(code)[index::stride].tobytes())
+    copied out of ``raw``, straight into the array."""
+    view = memoryview(raw).cast("B")
+    items = view[: len(view) - len(view) % array(code).itemsize].cast(code)[index::stride]
+    out = array(code, bytes(items.itemsize)) * len(items)
+    memoryview(out)[:] = items
     if byte_order != sys.byteorder:
         out.byteswap()
     return out

@@ -112,6 +112,7 @@ class Assembler:
 
 class AMD64(CPU):
     uc_arch = UC_ARCH_X86
+    binding_subclass = True  # its instruction hook (``syscall``)
     uc_mode = UC_MODE_64
     reg_module = x86_const
     reg_prefix = "UC_X86_REG_"
