@@ -133,24 +133,23 @@ class ELFFile(ObjectFile):
         table = self._bytes(self._shoff, self._shnum * self._shentsize, "section header table")
         return list(struct.iter_unpack(self._e + SHDR, table))
 
-    def _section_bytes(self, idx: int) -> bytes:
+    def _section_span(self, idx: int) -> tuple[int, int]:
+        """Section ``idx``'s (file offset, size) in the file: (0, 0) for one that has no bytes there."""
         if not 0 <= idx < len(self._shdrs):
             raise CorruptFileError(self.path, f"section index {idx} out of range")
         sh = self._shdrs[idx]
-        if sh[1] == SHT_NOBITS:
-            return b""
-        return self._bytes(sh[4], sh[5], f"section {idx}")
+        return (0, 0) if sh[1] == SHT_NOBITS else (sh[4], sh[5])
+
+    def _section_bytes(self, idx: int) -> bytes:
+        return self._bytes(*self._section_span(idx), f"section {idx}")
 
     def _section_entries(self, idx: int, entsize: int) -> memoryview:
         """Section ``idx``'s whole ``entsize``-byte entries as a view of the file's bytes, for a table
         read column by column (``bulk.column``): each column is then its one copy, where copying the
         section out of the file first took another 200 to 300 KiB of fresh memory."""
-        if not 0 <= idx < len(self._shdrs):
-            raise CorruptFileError(self.path, f"section index {idx} out of range")
-        sh = self._shdrs[idx]
-        size = 0 if sh[1] == SHT_NOBITS else sh[5]
-        self._check_range(sh[4], size, f"section {idx}")
-        return memoryview(self.data)[sh[4] : sh[4] + size - size % entsize]
+        off, size = self._section_span(idx)
+        self._check_range(off, size, f"section {idx}")
+        return memoryview(self.data)[off : off + size - size % entsize]
 
     # -- ObjectFile ------------------------------------------------------------------------
 
