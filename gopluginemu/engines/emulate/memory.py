@@ -1,13 +1,16 @@
 """The emulated address space: where images, stacks, the heap and the emulator's own data live.
 
-Unicorn commits host memory only for pages that are touched, so regions are reserved
-generously and grown by mapping more of them on demand.
+Regions are reserved generously and grown by mapping more of them on demand. Each step is host
+memory (an anonymous mapping, committed by the OS only where it is touched) mapped in place, so
+Python reads and clears a region's bytes directly instead of through Unicorn's API.
 """
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import mmap
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from unicorn import UC_PROT_ALL, Uc
@@ -39,7 +42,8 @@ def map_in_place(uc: Uc, addr: int, memory: bytearray | mmap.mmap, size: int | N
 
 @dataclass
 class Region:
-    """A bump-allocated region of the address space, mapped in ``chunk``-sized steps."""
+    """A bump-allocated region of the address space, mapped in ``chunk``-sized steps of host
+    memory mapped in place."""
 
     uc: Uc
     base: int
@@ -48,13 +52,15 @@ class Region:
     top: int = 0  # bytes handed out
     mapped: int = 0  # bytes mapped
     free_lists: dict[int, list[int]] = field(default_factory=dict)
+    _starts: list[int] = field(default_factory=list)  # each step's offset in the region
+    _views: list[memoryview] = field(default_factory=list)  # each step's bytes
 
     def alloc(self, size: int, align: int = 16) -> int:
         """``size`` zeroed bytes (never reused unless ``free`` gave them back)."""
         reuse = self.free_lists.get(size)
         if reuse:
             addr = reuse.pop()
-            self.uc.mem_write(addr, bytes(size))
+            self.zero(addr, size)
             return addr
         start = (self.top + align - 1) & ~(align - 1)
         end = start + size
@@ -62,10 +68,55 @@ class Region:
             grow = page_up(max(end - self.mapped, self.chunk))
             if self.mapped + grow > self.limit:
                 raise MemoryError(f"emulated region at {self.base:#x} exhausted ({self.limit >> 20} MiB)")
-            self.uc.mem_map(self.base + self.mapped, grow, UC_PROT_ALL)
+            memory = mmap.mmap(-1, grow)
+            map_in_place(self.uc, self.base + self.mapped, memory)
+            self._starts.append(self.mapped)
+            self._views.append(memoryview(memory))
             self.mapped += grow
         self.top = end
         return self.base + start
+
+    def _spans(self, addr: int, size: int) -> list[tuple[memoryview, int, int]]:
+        """The host bytes of ``size`` bytes at ``addr`` (mapped): (step, start, end) pieces."""
+        off = addr - self.base
+        i = bisect.bisect_right(self._starts, off) - 1
+        out = []
+        while size > 0:
+            view = self._views[i]
+            lo = off - self._starts[i]
+            hi = min(len(view), lo + size)
+            out.append((view, lo, hi))
+            size -= hi - lo
+            off += hi - lo
+            i += 1
+        return out
+
+    def zero(self, addr: int, size: int) -> None:
+        """Clear ``size`` mapped bytes at ``addr``."""
+        self.zero_blocks((addr,), size)
+
+    def zero_blocks(self, addrs: Iterable[int], size: int) -> None:
+        """Clear ``size`` mapped bytes at each of ``addrs``."""
+        zeros = bytes(size)
+        starts, views, base = self._starts, self._views, self.base
+        for addr in addrs:
+            off = addr - base
+            i = bisect.bisect_right(starts, off) - 1
+            lo = off - starts[i]
+            if lo + size <= len(views[i]):
+                views[i][lo : lo + size] = zeros
+            else:
+                for view, lo, hi in self._spans(addr, size):
+                    view[lo:hi] = zeros[: hi - lo]
+
+    def read(self, addr: int, size: int) -> bytes | memoryview:
+        """``size`` mapped bytes at ``addr``: a view of the region's memory where they lie in one
+        step (valid while the region lives; it sees later writes), else a copy."""
+        spans = self._spans(addr, size)
+        if len(spans) == 1:
+            view, lo, hi = spans[0]
+            return view[lo:hi]
+        return b"".join(view[lo:hi] for view, lo, hi in spans)
 
     def free(self, addr: int, size: int) -> None:
         """Give a block back for a later ``alloc`` of exactly the same size."""

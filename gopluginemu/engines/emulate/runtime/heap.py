@@ -85,7 +85,7 @@ class GoHeap:
             i = free.pop()
             self.state[i] = kind
             addr = self.starts[i]
-            self.region.uc.mem_write(addr, bytes(n))
+            self.region.zero(addr, n)
             return addr
         return self._new_block(n, 16 if n >= 16 else 8, kind)
 
@@ -96,10 +96,19 @@ class GoHeap:
         has run: afterwards a block is carved only when the free list and the cache are empty,
         as ``alloc`` does without a cache."""
         n = size_class(max(size, 1))
-        out = [self.alloc(size, scan) for _ in range(min(count, len(self.free.get(n, ()))))]
+        kind = SCAN if scan else NOSCAN
+        free = self.free.get(n, [])
+        taken = free[len(free) - min(count, len(free)) :]
+        del free[len(free) - len(taken) :]
+        taken.reverse()  # the order of as many ``alloc`` calls
+        for i in taken:
+            self.state[i] = kind
+        out = [self.starts[i] for i in taken]
+        self.region.zero_blocks(out, n)
+        self.allocated_since_gc += n * len(out)
         rest = count - len(out) if not self.collections else 0 if out else 1
         if rest:
-            out += self._new_blocks(n, 16 if n >= 16 else 8, SCAN if scan else NOSCAN, rest)
+            out += self._new_blocks(n, 16 if n >= 16 else 8, kind, rest)
             self.allocated_since_gc += n * rest
         return out
 
@@ -153,9 +162,9 @@ class GoHeap:
             return True
         return self.allocated_since_gc + self.cached_at_gc - self.cached_bytes() >= limit
 
-    def _words(self, data: bytes) -> array:
-        data = data[: len(data) - len(data) % 8]
-        words = array("Q", data)
+    def _words(self, data: bytes | memoryview) -> array:
+        words = array("Q")
+        words.frombytes(data[: len(data) - len(data) % 8])
         if self.big_endian:
             words.byteswap()
         return words
@@ -165,7 +174,6 @@ class GoHeap:
         starts, sizes, state = self.starts, self.sizes, self.state
         lo = self.region.base
         hi = lo + self.region.top
-        image = read(lo, self.region.top) if self.region.top else b""
         marks = bytearray(len(starts))
         work: list[int] = []
         find = bisect.bisect_right
@@ -191,8 +199,7 @@ class GoHeap:
             consider(_object_words(obj, self))
         while work:
             i = work.pop()
-            off = starts[i] - lo
-            consider(self._words(image[off : off + sizes[i]]))
+            consider(self._words(self.region.read(starts[i], sizes[i])))
         freed = live = live_blocks = 0
         for i, s in enumerate(state):
             if s == FREE:
