@@ -1,14 +1,25 @@
-"""Host memory for the big buffers an open fills at once (the file's bytes, the image): a private
-anonymous mapping that asks Linux for transparent huge pages, so that filling 4.5 MiB faults in a
-few 2 MiB pages (0.6 ms) instead of ~1,100 small ones (2.3 ms faulted at once by MAP_POPULATE,
-2.9 ms one by one). Linux places a mapping on a huge-page boundary only if its length is a whole
-number of huge pages: a buffer that need not be exactly ``size`` long asks for ``whole=True``."""
+"""Host memory for the emulator: private anonymous mappings, committed by the OS only where they
+are touched.
+
+The big buffers an open fills at once (the file's bytes, the image) ask Linux for transparent
+huge pages, so that filling 4.5 MiB faults in a few 2 MiB pages (0.6 ms) instead of ~1,100 small
+ones (2.3 ms faulted at once by MAP_POPULATE, 2.9 ms one by one). Linux places a mapping on a
+huge-page boundary only if its length is a whole number of huge pages: a buffer that need not be
+exactly ``size`` long asks for ``whole=True``."""
 
 from __future__ import annotations
 
 import mmap
 
 HUGE_PAGE = 2 << 20  # x86-64's and arm64's (4 KiB granule) transparent huge page
+
+
+def anonymous_memory(size: int) -> mmap.mmap:
+    """``size`` zeroed bytes of this process's own (on Unix, ``mmap(-1, ...)`` is otherwise a
+    shared mapping: memory the kernel keeps as shared memory files)."""
+    if hasattr(mmap, "MAP_PRIVATE"):
+        return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    return mmap.mmap(-1, size)
 
 
 def huge_page_memory(size: int, whole: bool = False) -> mmap.mmap | None:
@@ -20,7 +31,7 @@ def huge_page_memory(size: int, whole: bool = False) -> mmap.mmap | None:
         return None
     if whole:
         size = -(-size // HUGE_PAGE) * HUGE_PAGE
-    memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    memory = anonymous_memory(size)
     try:
         memory.madvise(mmap.MADV_HUGEPAGE)
     except OSError:  # a kernel without transparent huge pages

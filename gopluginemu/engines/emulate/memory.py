@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from unicorn import UC_PROT_ALL, Uc
 
+from gopluginemu.hostmem import anonymous_memory
+
 PAGE = 0x1000
 
 IMAGE_BASE = 0x0000_0010_0000_0000  # first plugin image; later ones follow IMAGE_STRIDE apart
@@ -68,7 +70,7 @@ class Region:
             grow = page_up(max(end - self.mapped, self.chunk))
             if self.mapped + grow > self.limit:
                 raise MemoryError(f"emulated region at {self.base:#x} exhausted ({self.limit >> 20} MiB)")
-            memory = mmap.mmap(-1, grow)
+            memory = anonymous_memory(grow)
             map_in_place(self.uc, self.base + self.mapped, memory)
             self._starts.append(self.mapped)
             self._views.append(memoryview(memory))
