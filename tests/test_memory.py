@@ -2,6 +2,10 @@
 place, grown in steps, cleared and read by Python directly, also across the steps' seams; and
 the heap's reused blocks (``runtime.heap``) handed out cleared."""
 
+import ctypes
+import sys
+
+import pytest
 from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc
 
 from gopluginemu.engines.emulate.memory import PAGE, Region
@@ -58,3 +62,16 @@ def test_reused_heap_blocks_come_back_cleared_and_in_alloc_order():
     assert all(heap.region.uc.mem_read(b, 48) == bytes(48) for b in again)
     assert heap.region.uc.mem_read(blocks[1], 48) == b"\xaa" * 48  # the live block is untouched
     assert heap.state[heap.starts.index(blocks[1])] == SCAN
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+def test_a_regions_memory_is_this_process_own():
+    r = region()
+    r.alloc(16)
+    host = ctypes.addressof(ctypes.c_char.from_buffer(r._views[0]))
+    for line in open("/proc/self/maps"):
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if lo <= host < hi:
+            assert line.split()[1].endswith("p"), line  # private, not shared memory
+            return
+    raise AssertionError(f"no mapping holds {host:#x}")
