@@ -40,3 +40,23 @@ def test_emulator_transcript_equals_go(go, target, scenario, stripped):
     assert len(events) == len(recorded.events)
     for i, (mine, gos) in enumerate(zip(events, recorded.events)):
         assert mine == gos, f"event {i} ({ops[i]['op']} {ops[i].get('symbol', ops[i].get('plugin', ''))})"
+
+
+@pytest.mark.parametrize("target", EMULATED_TARGETS)
+def test_a_translation_buffer_flushed_again_and_again_changes_no_answer(target, monkeypatch):
+    """The engines' code buffer (``cpu.TCG_BUFFER``) filled and flushed many times over: blocks are
+    translated again as they run, and every answer is still Go's."""
+    from gopluginemu.engines.emulate import cpu
+
+    # Unicorn's least: the stdlib scenario then translates 2.5 times as much as with cpu.TCG_BUFFER
+    # (arm64, callgrind), its blocks again after each flush
+    monkeypatch.setattr(cpu, "TCG_BUFFER", 1 << 20)
+    go = EMULATED_GO[-1]
+    recorded = transcript(go, reference_target(target), "stdlib", False)
+    ops = json.loads(builds.scenario_file("stdlib").read_text())["ops"]
+    paths = {name: str(built_plugin(go, target, name)) for name in builds.scenario_plugins("stdlib")}
+    with Session() as session:
+        events = run_scenario(ops, paths, session)
+        engines = [p.machine.cpu.uc for p in session.plugins.values() if hasattr(p, "machine")]
+        assert engines and all(uc.ctl_get_tcg_buffer_size() == 1 << 20 for uc in engines)
+    assert events == recorded.events
