@@ -20,7 +20,7 @@ from gopluginemu.engines.emulate.memory import PAGE, map_in_place, page_up
 from gopluginemu.errors import CorruptFileError
 from gopluginemu.formats.base import ObjectFile
 from gopluginemu.formats.name_search import NamePatterns
-from gopluginemu.hostmem import huge_page_memory
+from gopluginemu.hostmem import anonymous_memory, huge_page_memory
 
 
 @dataclass
@@ -104,12 +104,12 @@ def _host_memory(size: int) -> mmap.mmap:
     Linux offers MAP_POPULATE.
     Taking them from the Python heap instead made an open cost 0.5 to 3.5 ms more or less, as
     malloc happened to reuse freed memory or not."""
-    if not hasattr(mmap, "MAP_PRIVATE"):  # Windows: an anonymous mapping backed by the page file
-        return mmap.mmap(-1, size)
+    if not hasattr(mmap, "MAP_POPULATE"):  # Windows, macOS: no huge pages either
+        return anonymous_memory(size)
     memory = huge_page_memory(size, whole=True)
     if memory is not None:
         return memory
-    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0))
+    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)
 
 
 def _relocate(obj: ObjectFile, image: mmap.mmap, size: int, base: int, resolve_import: Callable[[str], int],
