@@ -75,18 +75,13 @@ class GoHeap:
     def alloc(self, size: int, scan: bool = True) -> int:
         """A zeroed block of at least ``size`` bytes; ``scan``: it may hold pointers."""
         n = size_class(max(size, 1))
-        free = self.free.get(n)
-        if not free and self.reclaim is not None and self.collections:  # before, alloc_many carves anyway
+        if not self.free.get(n) and self.reclaim is not None and self.collections:  # before, alloc_many carves anyway
             self._take_back(self.reclaim(n))
-            free = self.free.get(n)
         kind = SCAN if scan else NOSCAN
+        reused = self._reuse(n, kind, 1)
+        if reused:
+            return reused[0]
         self.allocated_since_gc += n
-        if free:
-            i = free.pop()
-            self.state[i] = kind
-            addr = self.starts[i]
-            self.region.zero(addr, n)
-            return addr
         return self._new_block(n, 16 if n >= 16 else 8, kind)
 
     def alloc_many(self, size: int, scan: bool, count: int) -> list[int]:
@@ -97,19 +92,25 @@ class GoHeap:
         as ``alloc`` does without a cache."""
         n = size_class(max(size, 1))
         kind = SCAN if scan else NOSCAN
+        out = self._reuse(n, kind, count)
+        rest = count - len(out) if not self.collections else 0 if out else 1
+        if rest:
+            out += self._new_blocks(n, 16 if n >= 16 else 8, kind, rest)
+            self.allocated_since_gc += n * rest
+        return out
+
+    def _reuse(self, n: int, kind: int, count: int) -> list[int]:
+        """Up to ``count`` blocks of ``n`` bytes from the free list, last freed first, cleared and
+        handed out as ``kind``."""
         free = self.free.get(n, [])
         taken = free[len(free) - min(count, len(free)) :]
         del free[len(free) - len(taken) :]
-        taken.reverse()  # the order of as many ``alloc`` calls
+        taken.reverse()
         for i in taken:
             self.state[i] = kind
         out = [self.starts[i] for i in taken]
         self.region.zero_blocks(out, n)
         self.allocated_since_gc += n * len(out)
-        rest = count - len(out) if not self.collections else 0 if out else 1
-        if rest:
-            out += self._new_blocks(n, 16 if n >= 16 else 8, kind, rest)
-            self.allocated_since_gc += n * rest
         return out
 
     def _take_back(self, blocks: list[int]) -> None:
