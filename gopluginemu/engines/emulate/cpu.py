@@ -18,6 +18,7 @@ from unicorn import Uc, UcError
 from unicorn.unicorn_py3.unicorn import uclib
 
 from gopluginemu.arch import Arch
+from gopluginemu.engines.emulate import exit_checks
 
 MASK = (1 << 64) - 1
 # Unicorn's C functions without the binding's per-argument conversion (its ``argtypes``): the
@@ -40,6 +41,7 @@ _reg_read, _reg_write = _C.uc_reg_read, _C.uc_reg_write
 _hook_del, _NO_HOOK = _C.uc_hook_del, ctypes.c_size_t(0)
 _ZERO, _NO_COUNT, _EIGHT = ctypes.c_uint64(0), ctypes.c_size_t(0), ctypes.c_size_t(8)
 SMALL_READ = 256  # reads up to this size go through one reused buffer
+_EXIT_CHECK_FIELD = exit_checks.field_offset(_C)
 
 
 class CPU:
@@ -103,6 +105,7 @@ class CPU:
         self._mem_p = ctypes.byref(self._mem)
         self._addr, self._size = ctypes.c_uint64(), ctypes.c_size_t()  # arguments of the C calls
         self._small = ctypes.create_string_buffer(SMALL_READ)
+        self._probe, self._probe_size = ctypes.c_uint64(), ctypes.c_size_t()
         self.native_order = arch.byte_order == sys.byteorder
         self._wide = (ctypes.c_uint64 * 2)()
         self._ids: dict[str, int] = {}
@@ -114,6 +117,9 @@ class CPU:
         self.pc_id = self.reg_id(self.pc_reg)
         self.sp_id = self.reg_id(self.sp_reg)
         self.order = arch.byte_order
+        # whether Unicorn checks for a stop after every guest load and store (``exit_checks``):
+        # a CPU whose calls end at the halting stub runs without, once no block is translated yet
+        self.exit_checks = not (self.halt is not None and exit_checks.switch_off(self._uch, _EXIT_CHECK_FIELD))
 
     def start(self, begin: int) -> None:
         """``uc.emu_start(begin, 0)``: run until the CPU halts or a hook stops it; an exception a
@@ -195,6 +201,11 @@ class CPU:
         if status:
             raise UcError(status)
         return ctypes.string_at(buffer, size)
+
+    def mapped(self, addr: int, size: int = 1) -> bool:
+        """Whether all ``size`` bytes (at most ``SMALL_READ``) at ``addr`` are mapped in the engine."""
+        self._probe.value, self._probe_size.value = addr, size
+        return not _mem_read(self._uch, self._probe, self._small, self._probe_size)
 
     def write_bytes(self, addr: int, data: bytes) -> None:
         """Store ``data`` (bytes-like) in guest memory (a UcError where any of it is unmapped)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from unicorn import UC_ARCH_S390X, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, Uc, UcError, s390x_const
+from unicorn import UC_ARCH_S390X, UC_HOOK_INTR, UC_MODE_BIG_ENDIAN, Uc, s390x_const
 
 from gopluginemu.arch import Arch
 from gopluginemu.engines.emulate.cpu import LinkRegisterCPU, MASK
@@ -122,17 +122,10 @@ class S390X(LinkRegisterCPU):
             args[0], args[1] = args[1], args[0]
         return nr, args
 
-    def _mapped(self, addr: int, size: int = 1) -> bool:
-        try:
-            self.uc.mem_read(addr, size)
-            return True
-        except UcError:
-            return False
-
     def fault_address(self, pc: int) -> int | None:
         """The unmapped address the instruction at ``pc`` touches (``pc`` itself when it cannot be
         fetched), or None when none of its memory operands is unmapped."""
-        if not self._mapped(pc, 2):
+        if not self.mapped(pc, 2):
             return pc
         if self._cs is None:
             import capstone  # only when a fault happens: importing costs ~15 ms
@@ -141,7 +134,7 @@ class S390X(LinkRegisterCPU):
             self._cs.detail = True
             self._op_mem = capstone.CS_OP_MEM
         cs = self._cs
-        code = bytes(self.uc.mem_read(pc, 6)) if self._mapped(pc, 6) else bytes(self.uc.mem_read(pc, 2))
+        code = bytes(self.uc.mem_read(pc, 6)) if self.mapped(pc, 6) else bytes(self.uc.mem_read(pc, 2))
         for ins in cs.disasm(code, pc, 1):
             for op in ins.operands:
                 if op.type != self._op_mem:
@@ -153,7 +146,7 @@ class S390X(LinkRegisterCPU):
                         ea += self.reg(f"r{int(cs.reg_name(reg))}")
                 ea &= MASK
                 for probe in (ea, (ea + max(getattr(mem, "length", 0), 8) - 1) & MASK):
-                    if not self._mapped(probe):
+                    if not self.mapped(probe):
                         return probe
         return None
 

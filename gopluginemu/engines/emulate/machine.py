@@ -120,7 +120,7 @@ class EmuMachine:
         areas += [(self.image.base - amem.PAGE, self.image.size + amem.PAGE), (amem.CALL_BLOCK_BASE, amem.CALL_BLOCK_SIZE)]
         words = binary.moduledata.words
         code = [(self.image.base + words["text"], words["etext"] - words["text"])]
-        tlb.install(uc, areas, code, self._note_fault)
+        tlb.install(uc, areas, code, self._note_fault, None if self.cpu.exit_checks else self.cpu.mapped)
         self.services = services.Services(self)
         watchdog.watch(self)
         self.host = GoHost(self)

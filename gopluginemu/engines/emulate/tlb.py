@@ -20,15 +20,25 @@ the plugin's code, which this fill never raises (a fetch always makes its page e
 block then costs 40 to 55% less to translate (arm64, measured: 6.6 to 3.3 µs), and an open, which
 translates a few hundred blocks, ~1.5 ms less. A store to a hooked page always takes the slow
 path that checks for translated code there; the guest never stores to its code.
+
+On an engine without Unicorn's exit check after every access (``exit_checks``), a store to
+unmapped memory would run on to the end of its block: Unicorn's ``store_helper`` only flags it.
+There ``install`` is given ``mapped``, and the fill refuses a store to a page that is not
+mapped, which Unicorn raises at the store itself (``UC_ERR_EXCEPTION``, the state before the
+store); it gives such a page no write permission for other accesses either, so that a later
+store misses and is refused too. A load from it still faults in Unicorn, with its exact
+address; a refused store is reported with its page's address.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from unicorn import UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_INVALID, UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_PROT_ALL, UC_PROT_READ, UC_PROT_WRITE, UC_TLB_VIRTUAL, Uc
+from unicorn import (UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_INVALID, UC_HOOK_TLB_FILL, UC_MEM_FETCH, UC_MEM_WRITE, UC_PROT_ALL,
+                     UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE, UC_TLB_VIRTUAL, Uc)
 
 DATA = UC_PROT_READ | UC_PROT_WRITE
+UNMAPPED = UC_PROT_READ | UC_PROT_EXEC  # a load or fetch there faults in Unicorn; a store misses
 TOP = (1 << 64) - 1
 
 
@@ -45,16 +55,21 @@ def gaps(areas: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def install(uc: Uc, areas: Sequence[tuple[int, int]], code: Sequence[tuple[int, int]],
-            on_fault: Callable[[int], None]) -> None:
+            on_fault: Callable[[int], None], mapped: Callable[[int], bool] | None = None) -> None:
     """Fill ``uc``'s TLB as described above; ``code``: the (start, size) ranges of code that the
     guest never writes; ``on_fault(address)`` is told where an access to unmapped memory went (the
-    page, then the exact address where a gap's hook knows it)."""
+    page, then the exact address where a gap's hook knows it); ``mapped(page)``: whether a page is
+    mapped, for an engine whose stores to unmapped memory the fill must refuse (else None)."""
     code_pages: set[int] = set()
 
     def fill(uc, vaddr, access, entry, data) -> bool:
         on_fault(vaddr)
         entry.paddr = vaddr
-        if access == UC_MEM_FETCH or vaddr in code_pages:
+        if mapped is not None and not mapped(vaddr):
+            if access == UC_MEM_WRITE:
+                return False
+            entry.perms = UNMAPPED
+        elif access == UC_MEM_FETCH or vaddr in code_pages:
             code_pages.add(vaddr)
             entry.perms = UC_PROT_ALL
         else:

@@ -71,6 +71,27 @@ func NilDeref(n int) int {
 	return p.val
 }
 
+// cell is what StoreNil stores into.
+type cell struct{ a, b int }
+
+// storeBoth stores v through p, then through q: two stores with nothing between
+// them.
+//
+//go:noinline
+func storeBoth(p, q *cell, v int) {
+	p.a = v
+	q.b = v
+}
+
+// StoreNil stores through a nil pointer and right after through a live one,
+// recovers, and reports what recover got and whether the second store took
+// place: it must not, the fault stops the goroutine at the first.
+func StoreNil(v int) string {
+	var live cell
+	out := try(func() { storeBoth(nil, &live, v) })
+	return fmt.Sprintf("%s; second store: %d", out, live.b)
+}
+
 // DivZero divides a by b.
 func DivZero(a, b int) int { return a / b }
 
