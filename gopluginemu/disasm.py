@@ -14,6 +14,7 @@ from functools import cached_property
 
 import capstone
 
+from gopluginemu.arch import Arch
 from gopluginemu.errors import FunctionNotFoundError, GoPluginError
 from gopluginemu.formats import ObjectFile, Symbol, open_object
 from gopluginemu.gometa import FuncTable, GoBinary
@@ -132,12 +133,18 @@ class FunctionTable:
         return base[0] if addr == base[1] else f"{base[0]}+{addr - base[1]:#x}"
 
 
-def _capstone(obj: ObjectFile) -> capstone.Cs:
+def capstone_for(arch: Arch) -> capstone.Cs:
+    """A Capstone decoder of ``arch``'s instructions, with operand details."""
     mode = 0
-    for name in obj.arch.capstone_mode:
+    for name in arch.capstone_mode:
         mode |= getattr(capstone, name)
-    cs = capstone.Cs(getattr(capstone, obj.arch.capstone_arch), mode)
+    cs = capstone.Cs(getattr(capstone, arch.capstone_arch), mode)
     cs.detail = True
+    return cs
+
+
+def _capstone(obj: ObjectFile) -> capstone.Cs:
+    cs = capstone_for(obj.arch)
     cs.skipdata = True  # undecodable bytes (padding) come out as ".byte" and decoding goes on
     return cs
 

@@ -10,11 +10,15 @@ import pytest
 import unicorn
 from unicorn import UcError
 
+import gopluginemu
 from gopluginemu.arch import amd64, arm64, ppc64le, s390x
 from gopluginemu.engines.emulate import exit_checks, tlb
 from gopluginemu.engines.emulate.cpu import _C, cpu_for
 from gopluginemu.engines.emulate.memory import PAGE, map_in_place
+from gopluginemu.errors import GoFatalError
 from gopluginemu.hostmem import anonymous_memory
+from gopluginemu.values import Pointer
+from tests.conftest import DETAIL_GO, EMULATED_TARGETS, built_plugin
 
 CODE, DATA, AREA = 0x10000, 0x20000, 0x40000  # AREA: reserved, nothing mapped in it yet
 GAP = 0x7000_0000_1238  # in no area
@@ -71,8 +75,9 @@ def test_a_store_to_unmapped_memory_stops_at_the_store(name, target, reported):
         cpu.start(CODE)
     assert cpu.read(cpu.pc_id) == CODE  # the state before the store
     assert cpu.reg(after_reg) == 0 and bytes(memory[1][:8]) == bytes(8)  # nothing after it ran
-    if not cpu.exit_checks:  # the fill refused the store: only the page is known
+    if not cpu.exit_checks:  # the fill refused the store: it knows only the page, the instruction says where
         assert faults[-1] == reported
+    assert cpu.fault_address(CODE) == target
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
@@ -104,3 +109,43 @@ def test_stores_to_mapped_memory_are_untouched(name):
         cpu.start(CODE)
     assert cpu.reg(after_reg) == 42
     assert struct.unpack_from("<QQ", memory[1], 8) == (7, 7)
+
+
+# (arch, code, registers, the address the instruction stores to)
+ADDRESSING = {
+    "arm64 register offset, shifted": (arm64.ARCH, 0xF8227801, dict(x0=GAP - 0x40, x2=8), GAP),  # str x1, [x0, x2, lsl #3]
+    "arm64 pre-index": (arm64.ARCH, 0xF8008C01, dict(x0=GAP - 8), GAP),  # str x1, [x0, #8]!
+    "arm64 post-index": (arm64.ARCH, 0xF8008401, dict(x0=GAP), GAP),  # str x1, [x0], #8
+    "arm64 signed 32-bit index": (arm64.ARCH, 0xB822D801, dict(x0=GAP + 8, x2=0xFFFFFFFE), GAP),  # str w1, [x0, w2, sxtw #2]
+    "arm64 pair": (arm64.ARCH, 0xA9BF0BE1, dict(sp=GAP + 16), GAP),  # stp x1, x2, [sp, #-16]!
+    "amd64 base, index, scale": (amd64.ARCH, bytes.fromhex("48895cc810"), dict(rax=GAP - 0x50, rcx=8), GAP),  # mov [rax+rcx*8+0x10], rbx
+    "amd64 rip-relative": (amd64.ARCH, bytes.fromhex("48891d00100000"), {}, CODE + 7 + 0x1000),  # mov [rip+0x1000], rbx
+    "amd64 fs": (amd64.ARCH, bytes.fromhex("6448891c2510000000"), dict(fs_base=GAP - 0x10), GAP),  # mov fs:[0x10], rbx
+}
+
+
+@pytest.mark.parametrize("case", sorted(ADDRESSING))
+def test_a_faulting_store_s_address_is_worked_out_from_its_operands(case):
+    arch, code, regs, target = ADDRESSING[case]
+    cpu, memory, _ = engine(arch.goarch)
+    code = struct.pack("<I", code) if isinstance(code, int) else code
+    memory[0][: len(code)] = code
+    for reg, value in regs.items():
+        cpu.write(cpu.reg_id(reg), value)
+    with pytest.raises(UcError):
+        cpu.start(CODE)
+    assert cpu.read(cpu.pc_id) == CODE
+    assert cpu.fault_address(CODE) == target
+
+
+@pytest.mark.parametrize("go", DETAIL_GO)
+@pytest.mark.parametrize("target", EMULATED_TARGETS)
+def test_a_wild_store_in_go_code_tells_go_its_exact_address(go, target):
+    """``Rename`` stores through its pointer first (``p.Name``, 8 bytes in): through a wild one Go's
+    ``sigpanic`` prints the faulting address and throws (an address under 0x1000 would be a nil
+    dereference instead, so the page alone would not do)."""
+    plugin = gopluginemu.Session().open(built_plugin(go, target, "funcs"))
+    wild = Pointer(plugin.machine, plugin.machine.type_named("*main.Person"), GAP)
+    with pytest.raises(GoFatalError, match="fatal error: fault"):
+        plugin.lookup("Rename")(wild, "x")
+    assert plugin.stderr.endswith(f"unexpected fault address {GAP + 8:#x}\n")

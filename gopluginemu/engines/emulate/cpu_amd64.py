@@ -130,6 +130,30 @@ class AMD64(CPU):
     wide_float_regs = True
     halt = b"\xf4"  # hlt
     goexit_call_size = 5  # call rel32
+    insn_sizes = (1, 15)
+
+    def operand_address(self, cs, ins, op) -> int | None:
+        """Base (RIP: the next instruction) plus index times scale plus displacement, in the
+        FS or GS segment where the operand names one (Go's TLS is FS-based on linux)."""
+        from capstone.x86_const import X86_OP_MEM  # imported by fault_address
+
+        if op.type != X86_OP_MEM:
+            return None
+        mem = op.mem
+        ea = mem.disp
+        if mem.base:
+            base = cs.reg_name(mem.base)
+            ea += ins.address + ins.size if base == "rip" else self.reg(base)
+        if mem.index:
+            ea += self.reg(cs.reg_name(mem.index)) * mem.scale
+        if mem.segment:
+            segment = cs.reg_name(mem.segment)
+            if segment in ("fs", "gs"):
+                ea += self.reg(segment + "_base")
+        return ea
+
+    def operand_width(self, op) -> int:
+        return op.size or 8
 
     def branch(self, site: int, target: int) -> bytes | None:
         rel = target - (site + 5)

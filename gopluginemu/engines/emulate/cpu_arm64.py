@@ -136,6 +136,24 @@ class ARM64(LinkRegisterCPU):
     halt = b"\x7f\x20\x03\xd5"  # wfi
     goexit_call_size = 4  # bl
 
+    def operand_address(self, cs, ins, op) -> int | None:
+        """Base plus offset; a register offset extended (``uxtw``, ``sxtw``) and shifted. A
+        post-indexed access has its offset in an operand of its own: it uses the base alone."""
+        from capstone.arm64_const import ARM64_EXT_SXTW, ARM64_EXT_UXTW, ARM64_OP_MEM  # imported by fault_address
+
+        if op.type != ARM64_OP_MEM:
+            return None
+        mem = op.mem
+        ea = self.reg(cs.reg_name(mem.base)) + mem.disp
+        if mem.index:
+            index = self.reg(cs.reg_name(mem.index))
+            if op.ext == ARM64_EXT_UXTW:
+                index &= 0xFFFFFFFF
+            elif op.ext == ARM64_EXT_SXTW:
+                index = (index & 0xFFFFFFFF) - ((index & 0x80000000) << 1)
+            ea += index << op.shift.value
+        return ea
+
     def branch(self, site: int, target: int) -> bytes | None:
         rel = (target - site) >> 2
         return (0x14000000 | rel & 0x3FFFFFF).to_bytes(4, "little") if -(1 << 25) <= rel < 1 << 25 else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Callable, Sequence
 
-from unicorn import UC_ERR_FETCH_UNMAPPED, UC_HOOK_CODE, UcError
+from unicorn import UC_ERR_EXCEPTION, UC_ERR_FETCH_UNMAPPED, UC_HOOK_CODE, UcError
 
 import struct
 import time
@@ -307,7 +307,12 @@ class EmuMachine:
                     faults += 1
                     if faults > MAX_FAULTS_PER_CALL:
                         self._die("fault", f"{faults} faults in one call (last: {e} at {cpu.pc:#x})")
-                    self._signal(*self.signals["segv"], self._fault_addr, cpu.pc, e)
+                    addr = self._fault_addr
+                    if e.errno == UC_ERR_EXCEPTION and not cpu.exit_checks:
+                        # a store the TLB fill refused (``tlb``), which knows only the page
+                        exact = cpu.fault_address(cpu.pc)
+                        addr = addr if exact is None else exact
+                    self._signal(*self.signals["segv"], addr, cpu.pc, e)
                     continue
                 if self._stop is None:
                     if self.halt_pc:

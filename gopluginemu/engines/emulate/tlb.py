@@ -27,7 +27,8 @@ There ``install`` is given ``mapped``, and the fill refuses a store to a page th
 mapped, which Unicorn raises at the store itself (``UC_ERR_EXCEPTION``, the state before the
 store); it gives such a page no write permission for other accesses either, so that a later
 store misses and is refused too. A load from it still faults in Unicorn, with its exact
-address; a refused store is reported with its page's address.
+address; of a refused store the fill knows only the page, and the machine works the address
+out from the instruction (``CPU.fault_address``).
 """
 
 from __future__ import annotations
