@@ -160,7 +160,8 @@ def test_file_bytes_read_into_huge_pages_or_as_bytes_read_alike(tmp_path, monkey
     raw = path.read_bytes()
     with open(path, "rb") as f:
         data = formats._contents(f, len(raw))
-    assert data[:] == raw and len(data) == len(raw)
+    assert data[:] == raw and len(data) == len(raw)  # read into whole huge pages, then cut to the file's length
+    assert isinstance(data, mmap.mmap) == (huge_page_memory(1) is not None)
     assert formats._contents(io.BytesIO(raw + b"grown"), len(raw)) == raw + b"grown"  # changed while read: bytes
     assert formats._contents(io.BytesIO(b""), 0) == b""
     mapped = open_object(path)

@@ -39,11 +39,14 @@ def _read(path: str | os.PathLike[str]) -> tuple[FileBytes, tables.Identity | No
 
 def _contents(f: BinaryIO, size: int) -> FileBytes:
     """What is left of the open file ``f`` of ``size`` bytes: read into huge-page memory where the OS
-    offers it (``hostmem``: 1 to 1.5 ms less an open of a 4.5 MiB plugin), else as bytes, as also
-    when the file's size changed meanwhile. Readers treat both alike."""
-    memory = huge_page_memory(size)
+    offers it (``hostmem``), else as bytes, as also when the file's size changed meanwhile. Readers
+    treat both alike. The memory is whole huge pages, read into and then cut to the file's length:
+    a 4.5 MiB plugin then takes 3 page faults and 0.6 to 1.2 ms, where memory of its exact length,
+    which Linux does not align to a huge page, took 589 faults and 1.2 to 2.8 ms."""
+    memory = huge_page_memory(size, whole=True)
     if memory is not None:
         if f.readinto(memory) == size and not f.read(1):
+            memory.resize(size)  # shrinking in place: the pages it keeps stay huge
             return memory
         memory.close()
         f.seek(0)

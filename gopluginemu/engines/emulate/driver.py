@@ -16,7 +16,8 @@ through the trampoline store the result registers and the stack area, then loop;
 last frame it halts. The buffer is host memory mapped in place (``map_in_place``): Python
 packs the block and the frames straight into it and unpacks the results from it, so a call
 costs one C call (the start) and a few emulated stores instead of a dozen C calls and a Python
-hook.
+hook. It is an anonymous mapping, whose pages the OS commits as they are first used (a
+``bytearray`` of its 256 KiB is cleared at once: 64 page faults an open).
 
 The block, at the start of the buffer (words): ``G``, ``CONT``, ``FN``, ``CTX``, ``CUR`` (the
 next frame), ``END`` (past the last frame), ``OUT`` (where the next results go). A frame is
@@ -26,6 +27,7 @@ area; results likewise (result registers, then the stack area as the callee left
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -35,6 +37,7 @@ from unicorn import UC_PROT_ALL, UcError
 from gopluginemu.engines.emulate.memory import CALL_BLOCK_BASE, CALL_BLOCK_SIZE, PAGE, map_in_place
 from gopluginemu.engines.machine import RawResult
 from gopluginemu.errors import GoPanic
+from gopluginemu.hostmem import anonymous_memory
 
 G, CONT, FN, CTX, CUR, END, OUT = (8 * i for i in range(7))
 HEADER = 64
@@ -85,7 +88,7 @@ class DriverEnv:
 class CallDriver:
     """The goexit trampoline, halting stub, drivers and block of one emulated process."""
 
-    def __init__(self, machine, near: int, buffer: bytearray, goexit_ret: int, stack_hi: int, stktopsp: int, reserve: int) -> None:
+    def __init__(self, machine, near: int, buffer: mmap.mmap, goexit_ret: int, stack_hi: int, stktopsp: int, reserve: int) -> None:
         self.m = machine
         self.buffer = buffer  # mapped at CALL_BLOCK_BASE: the block, then frames and results
         self._near, self._near_top = near, 0
@@ -119,7 +122,7 @@ class CallDriver:
             cpu.uc.mem_map(near, PAGE, UC_PROT_ALL)
         except UcError:  # something already lives below the image
             return None
-        buffer = bytearray(BUFFER)
+        buffer = anonymous_memory(BUFFER)
         map_in_place(cpu.uc, CALL_BLOCK_BASE, buffer)
         driver = cls(machine, near, buffer, goexit_ret, stack_hi, stktopsp, reserve)
         driver.place_near(trampoline)
