@@ -43,7 +43,7 @@ def _contents(f: BinaryIO, size: int) -> FileBytes:
     treat both alike. The memory is whole huge pages, read into and then cut to the file's length:
     a 4.5 MiB plugin then takes 3 page faults and 0.6 to 1.2 ms, where memory of its exact length,
     which Linux does not align to a huge page, took 589 faults and 1.2 to 2.8 ms."""
-    memory = huge_page_memory(size, whole=True)
+    memory = huge_page_memory(size)
     if memory is not None:
         if f.readinto(memory) == size and not f.read(1):
             memory.resize(size)  # shrinking in place: the pages it keeps stay huge

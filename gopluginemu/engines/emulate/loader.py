@@ -106,7 +106,7 @@ def _host_memory(size: int) -> mmap.mmap:
     malloc happened to reuse freed memory or not."""
     if not hasattr(mmap, "MAP_POPULATE"):  # Windows, macOS: no huge pages either
         return anonymous_memory(size)
-    memory = huge_page_memory(size, whole=True)
+    memory = huge_page_memory(size)
     if memory is not None:
         return memory
     return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)
