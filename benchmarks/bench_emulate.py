@@ -17,6 +17,8 @@ once per repetition) and loops of calls through the func values `Lookup` returne
    the file's decoded tables), against Go's `plugin.Open` and the Go host's whole process, all interleaved in each
    repetition (the machine's speed drifts; each way then sees the same drift), and each way's
    ratio to Go's open paired per repetition (what the target is checked on: the drift cancels);
+   Where the emulated part of an open goes: its time in Unicorn, and the blocks translated and run
+   by the host's bring-up and by the package inits (hello of both Go versions, stdlib);
 2. per call: Add(2, 3), Greet("world") (hello), Words(1000) (map-heavy) and Spin(10**7)
    (CPU-bound) (bench), through `Session().open(path).lookup(name)`;
 3. the batched path `GoFunc.map(iterable_of_args)`, where the engine has one;
@@ -259,6 +261,67 @@ def measure_open(go: str, target: str, name: str, runs: int) -> dict:
     }
 
 
+def measure_emulation(go: str, target: str, name: str, runs: int) -> dict:
+    """Where an open's emulated part goes (again in process): the time in Unicorn (``CPU.start``)
+    against the whole open, the time Go's open takes, and, from one more open with a block hook,
+    how many distinct blocks the host's bring-up and the package inits run (each translated once:
+    nearly all of the time in Unicorn) and how many blocks they run in all. Go's open of the same
+    file is in ``measure_open``'s row."""
+    from unicorn import UC_HOOK_BLOCK
+
+    from gopluginemu.api import Session
+    from gopluginemu.engines.emulate.cpu import CPU
+    from gopluginemu.engines.emulate.runtime.host import GoHost
+
+    path = plugin(go, target, name)
+    Session().open(path).close()  # the file's tables decoded: what follows is the emulator's own work
+    inside, whole = [], []
+    start = CPU.start
+
+    def timed_start(cpu, begin):
+        t = time.perf_counter()
+        try:
+            return start(cpu, begin)
+        finally:
+            inside[-1] += time.perf_counter() - t
+
+    CPU.start = timed_start
+    try:
+        for _ in range(runs):
+            inside.append(0.0)
+            whole.append(time_once(lambda: Session().open(path).close()))
+    finally:
+        CPU.start = start
+    phases = {"host": {}, "inits": {}}
+    phase = ["host"]
+    bring_up, run_inits = GoHost.__init__, GoHost.run_inits
+
+    def count(uc, address, size, data):
+        runs_of = phases[phase[0]]
+        runs_of[address] = runs_of.get(address, 0) + 1
+
+    def watched_bring_up(host, machine):
+        machine.cpu.uc.hook_add(UC_HOOK_BLOCK, count)
+        bring_up(host, machine)
+
+    def watched_inits(host, *args, **kwargs):
+        phase[0] = "inits"
+        return run_inits(host, *args, **kwargs)
+
+    GoHost.__init__, GoHost.run_inits = watched_bring_up, watched_inits
+    try:
+        Session().open(path).close()
+    finally:
+        GoHost.__init__, GoHost.run_inits = bring_up, run_inits
+    distinct = set(phases["host"]) | set(phases["inits"])
+    return {
+        "plugin": name, "go": go, "target": target, "go_reference": go_reference(target),
+        "open_ms": 1e3 * statistics.median(whole), "unicorn_ms": 1e3 * statistics.median(inside),
+        "host_blocks": len(phases["host"]), "init_blocks": len(set(phases["inits"]) - set(phases["host"])),
+        "blocks": len(distinct), "block_runs": sum(phases["host"].values()) + sum(phases["inits"].values()),
+    }
+
+
 def measure_calls(go: str, target: str, runs: int, quick: bool, heavy: bool = True) -> list[dict]:
     """Per-call medians of Add and Greet (hello) and Words and Spin (bench), emulated and in Go."""
     from gopluginemu.api import Session
@@ -472,6 +535,15 @@ def tables(result: dict) -> str:
                      f"| {fmt(r['go_open_ms'])} ms | {r['go_reference']} "
                      f"| {r['ratio_cold']:.2f} / {r['ratio_stored']:.2f} / {r['ratio_first']:.2f} / {r['ratio_warm']:.2f}x "
                      f"| {fmt(r['emulated_process_ms'])} ms | {fmt(r['go_process_ms'])} ms |")
+    go_open = {(r["plugin"], r["go"], r["target"]): r["go_open_ms"] for r in result["open"]}
+    lines += ["", "**the emulated part of an open** (again in process; blocks counted by one more open with a "
+              "block hook: each distinct block is translated once, which is nearly all of the time in Unicorn)", "",
+              "| plugin | go | target | open | in Unicorn | distinct blocks: host bring-up / package inits / all "
+              "| blocks run | Go plugin.Open |", "|---|---|---|---|---|---|---|---|"]
+    for r in result["emulation"]:
+        lines.append(f"| {r['plugin']} | {r['go']} | {r['target']} | {fmt(r['open_ms'])} ms | {fmt(r['unicorn_ms'])} ms "
+                     f"| {r['host_blocks']} / {r['init_blocks']} / {r['blocks']} | {r['block_runs']:,} "
+                     f"| {fmt(go_open.get((r['plugin'], r['go'], r['target'])))} ms {r['go_reference']} |")
     lines += ["", "**per call** (emulated: a `GoFunc` from `lookup`; Go: the func value from `Lookup`)", "",
               "| func | go | target | emulated | Go | Go | emulated / Go | same result |",
               "|---|---|---|---|---|---|---|---|"]
@@ -627,13 +699,15 @@ def main() -> None:
     runs = args.runs or (3 if args.quick else 7)
     started = time.time()
     result = {**versions(), "runs": runs, "quick": args.quick,
-              "open": [], "calls": [], "batched": [], "memory": [], "call_scaling": []}
+              "open": [], "emulation": [], "calls": [], "batched": [], "memory": [], "call_scaling": []}
     for target in TARGETS:
         for name in OPEN_PLUGINS:
             print(f"open {name} go{GO_MAIN} {target}", file=sys.stderr, flush=True)
             result["open"].append(measure_open(GO_MAIN, target, name, runs))
         print(f"open hello go{GO_EXTRA} {target}", file=sys.stderr, flush=True)
         result["open"].append(measure_open(GO_EXTRA, target, "hello", runs))
+        for go, name in ((GO_MAIN, "hello"), (GO_EXTRA, "hello"), (GO_MAIN, "stdlib")):
+            result["emulation"].append(measure_emulation(go, target, name, runs))
     for target in TARGETS:
         print(f"calls {target}", file=sys.stderr, flush=True)
         result["calls"] += measure_calls(GO_MAIN, target, runs, args.quick)
