@@ -17,7 +17,7 @@ once per repetition) and loops of calls through the func values `Lookup` returne
    the file's decoded tables), against Go's `plugin.Open` and the Go host's whole process, all interleaved in each
    repetition (the machine's speed drifts; each way then sees the same drift), and each way's
    ratio to Go's open paired per repetition (what the target is checked on: the drift cancels);
-   Where the emulated part of an open goes: its time in Unicorn, and the blocks translated and run
+   where the emulated part of an open goes: its time in Unicorn, and the blocks translated and run
    by the host's bring-up and by the package inits (hello of both Go versions, stdlib);
 2. per call: Add(2, 3), Greet("world") (hello), Words(1000) (map-heavy) and Spin(10**7)
    (CPU-bound) (bench), through `Session().open(path).lookup(name)`;
@@ -263,10 +263,10 @@ def measure_open(go: str, target: str, name: str, runs: int) -> dict:
 
 def measure_emulation(go: str, target: str, name: str, runs: int) -> dict:
     """Where an open's emulated part goes (again in process): the time in Unicorn (``CPU.start``)
-    against the whole open, the time Go's open takes, and, from one more open with a block hook,
-    how many distinct blocks the host's bring-up and the package inits run (each translated once:
-    nearly all of the time in Unicorn) and how many blocks they run in all. Go's open of the same
-    file is in ``measure_open``'s row."""
+    against the whole open and, from one more open with a block hook, how many distinct blocks the
+    host's bring-up and the package inits run (each translated once: nearly all of the time in
+    Unicorn) and how many blocks they run in all. Go's open of the same file is in
+    ``measure_open``'s row."""
     from unicorn import UC_HOOK_BLOCK
 
     from gopluginemu.api import Session
